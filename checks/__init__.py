@@ -1,0 +1,1 @@
+"""Checks: the six measure families over a harvest, link and file checks, GX suites, and the scorer."""

@@ -1,0 +1,193 @@
+"""The assessment of one harvest: link checks and file samples, the six families, GX suites, stored measures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from checks import classification, domains, fields, formats, frequency, usage
+from checks.catalogue import Catalogue, load_catalogue
+from checks.expectations import run_suites
+from checks.files import sample_files, validate_file
+from checks.links import check_links, sample_urls
+from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
+from harvester.http import Http
+from harvester.store import Store
+
+FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage")
+
+
+@dataclass(slots=True)
+class AssessOptions:
+    check_links: bool = True
+    link_limit: int | None = 2000  # per harvest; a deterministic sample above it
+    link_reuse_days: float = 7.0
+    validate_files: bool = True
+    file_sample: int = 20
+    min_domain_datasets: int = 1
+    workers: int = 8
+    docs_dir: Path | None = None  # where GX Data Docs go, when wanted
+
+
+@dataclass(slots=True)
+class Assessment:
+    harvest_id: int
+    measures: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    findings_total: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def measure(self, measure_id: str) -> dict[str, Any]:
+        return next(m for m in self.measures if m["measure_id"] == measure_id)
+
+
+class NothingToAssess(LookupError):
+    pass
+
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def assess_harvest(
+    store: Store,
+    portal: dict[str, Any],
+    http: Http,
+    *,
+    harvest_id: int | None = None,
+    options: AssessOptions | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    options = options or AssessOptions()
+    if harvest_id is None:
+        current = store.current_harvest(portal["id"])
+        if current is None:
+            raise NothingToAssess(f"portal {portal['id']!r} has no complete harvest yet: run `odq harvest` first")
+        harvest_id = current.id
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    catalogue = load_catalogue(store, harvest_id, portal)
+    timings["load"] = time.perf_counter() - started
+
+    if options.check_links:
+        t0 = time.perf_counter()
+        urls = sample_urls(catalogue.distributions["url"], options.link_limit)
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("links", done, len(urls))
+
+        catalogue.links = check_links(http, urls, store=store, reuse_days=options.link_reuse_days,
+                                      workers=options.workers, progress=tick)
+        timings["links"] = time.perf_counter() - t0
+    if options.validate_files:
+        t0 = time.perf_counter()
+        catalogue.files = _validate_sample(store, http, catalogue, options)
+        store.save_file_reports(harvest_id, catalogue.files)
+        timings["files"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    results = [
+        classification.evaluate(catalogue),
+        fields.evaluate(catalogue),
+        frequency.evaluate(catalogue),
+        formats.evaluate(catalogue),
+        domains.evaluate(catalogue, options.min_domain_datasets),
+        usage.evaluate(catalogue),
+    ]
+    timings["measures"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    outcomes = run_suites(results, options.docs_dir)
+    timings["expectations"] = time.perf_counter() - t0
+
+    measures, findings, total = _collect(results, outcomes, catalogue)
+    store.save_assessment(harvest_id, measures, findings)
+    timings["total"] = time.perf_counter() - started
+    return Assessment(harvest_id, measures, findings, total, {k: round(v, 3) for k, v in timings.items()})
+
+
+def _validate_sample(store: Store, http: Http, catalogue: Catalogue, options: AssessOptions) -> list[dict[str, Any]]:
+    links = catalogue.links
+    broken = set(links.loc[~links["alive"], "url"]) if links is not None and not links.empty else set()
+    sample = sample_files(catalogue.distributions, catalogue.datasets, options.file_sample, broken)
+    if sample.empty:
+        return []
+    documents = store.documents(catalogue.harvest_id, sample["native_id"].tolist())
+
+    def one(row: Any) -> dict[str, Any]:
+        declared = _declared_fields(documents.get(row.native_id) or {}, row.position)
+        report = validate_file(http, row.url, row.format, declared)
+        report.update(native_id=row.native_id, title=catalogue.datasets.at[row.native_id, "title"])
+        return report
+
+    with ThreadPoolExecutor(max_workers=max(1, min(options.workers, 4))) as pool:
+        return list(pool.map(one, sample.itertuples(index=False)))
+
+
+def _declared_fields(document: dict[str, Any], position: int) -> list[dict[str, Any]] | None:
+    """The columns declared for one file: its own schema, else the dataset's field list when it has one table."""
+    distributions = document.get("distributions") or []
+    own = distributions[position].get("field_names") if position < len(distributions) else None
+    if own:
+        documented = {f["name"]: f for f in document.get("fields") or []}
+        return [documented.get(name, {"name": name}) for name in own]
+    tables = [d for d in distributions if d.get("format") in ("CSV", "TSV", "XLS", "XLSX", "ODS")]
+    return (document.get("fields") or None) if len(tables) == 1 else None
+
+
+def _spec_detail(spec: MeasureSpec) -> dict[str, Any]:
+    return {"unit": spec.unit, "title_zh": spec.title_zh, "title_en": spec.title_en, "good": spec.good,
+            "point": spec.point}
+
+
+def _collect(
+    results: list[FamilyResult], outcomes: dict[str, Any], catalogue: Catalogue
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    measures: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    total = 0
+    titles = catalogue.datasets["title"]
+    for result in results:
+        for check in result.shares:
+            outcome = outcomes[check.spec.id]
+            measures.append({
+                "measure_id": check.spec.id, "family": result.family, "value": outcome.value,
+                "detail": {**_spec_detail(check.spec), "applicable": outcome.applicable, "failed": outcome.failed,
+                           "expectation_met": outcome.success, "mostly": check.mostly},
+            })
+            failing = check.passed.astype("boolean").eq(False).fillna(False).astype(bool)
+            total += int(failing.sum())
+            ids = failing[failing].index[:MAX_FINDINGS_PER_MEASURE]
+            if isinstance(check.message, str):
+                messages = pd.Series(check.message, index=ids)
+            else:
+                messages = check.message.reindex(ids)
+            findings.extend(
+                {"family": result.family, "measure_id": check.spec.id, "native_id": native_id,
+                 "title": titles.get(native_id), "message": str(message)}
+                for native_id, message in messages.items()
+            )
+        for spec, value, detail in result.values.values():
+            measures.append({"measure_id": spec.id, "family": result.family, "value": value,
+                             "detail": {**_spec_detail(spec), **_jsonable(detail)}})
+        findings.extend(result.findings)
+        total += len(result.findings)
+    return measures, findings, total
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value

@@ -1,0 +1,75 @@
+"""The catalogue of one harvest as DataFrames: one row per dataset, one per distribution, column-wise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pandas as pd
+from sqlalchemy import select
+
+from harvester.store import DistributionRow, HarvestRecordRow, RecordRow, Store
+
+DATASET_COLUMNS = (
+    RecordRow.native_id, RecordRow.title, RecordRow.publisher, RecordRow.department,
+    RecordRow.description_length, RecordRow.categories, RecordRow.keywords, RecordRow.frequency_raw,
+    RecordRow.frequency, RecordRow.issued, RecordRow.modified, RecordRow.licence, RecordRow.open_type,
+    RecordRow.fields_count, RecordRow.fields_described, RecordRow.fields_typed, RecordRow.distributions_count,
+    RecordRow.views, RecordRow.downloads, RecordRow.api_calls, RecordRow.problems,
+)
+
+
+@dataclass(slots=True)
+class Catalogue:
+    harvest_id: int
+    portal: dict[str, Any]
+    harvested_at: datetime
+    info: dict[str, Any]
+    datasets: pd.DataFrame  # index: native_id
+    distributions: pd.DataFrame  # column native_id links to datasets
+    links: pd.DataFrame | None = None  # url, alive, status, reason, content_type (link checks, when run)
+    files: list[dict[str, Any]] = field(default_factory=list)  # frictionless reports of sampled files
+
+
+def _decode_json_column(column: pd.Series) -> pd.Series:
+    return column.map(orjson.loads)
+
+
+def load_catalogue(store: Store, harvest_id: int, portal: dict[str, Any]) -> Catalogue:
+    """Read a harvest's flat record columns straight from SQL; nested lists stay small JSON texts."""
+    harvest = store.harvest(harvest_id)
+    membership = HarvestRecordRow.harvest_id == harvest_id
+    dataset_query = (
+        select(*DATASET_COLUMNS)
+        .join(HarvestRecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
+        .where(membership)
+    )
+    distribution_query = (
+        select(
+            HarvestRecordRow.native_id, DistributionRow.position, DistributionRow.url, DistributionRow.title,
+            DistributionRow.format_raw, DistributionRow.format, DistributionRow.media_type,
+            DistributionRow.byte_size, DistributionRow.is_api,
+        )
+        .join(HarvestRecordRow, HarvestRecordRow.record_hash == DistributionRow.record_hash)
+        .where(membership)
+    )
+    with store.engine.connect() as conn:
+        datasets = pd.read_sql(dataset_query, conn)
+        distributions = pd.read_sql(distribution_query, conn)
+    for column in ("categories", "keywords", "problems"):
+        datasets[column] = _decode_json_column(datasets[column])
+    datasets = datasets.set_index("native_id", drop=False)
+    datasets.index.name = "dataset"
+    for column in ("views", "downloads", "api_calls"):
+        datasets[column] = datasets[column].astype("Int64")
+    distributions["is_api"] = distributions["is_api"].astype(bool)
+    return Catalogue(
+        harvest_id=harvest_id,
+        portal=portal,
+        harvested_at=harvest.started_at,
+        info=harvest.info or {},
+        datasets=datasets,
+        distributions=distributions,
+    )

@@ -1,0 +1,57 @@
+"""Field documentation (3.4.2-1): are the data items listed, described beyond their names, and typed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from checks.catalogue import Catalogue
+from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+
+FAMILY = "fields"
+DOCUMENTED_ENOUGH = 0.8  # a dataset counts as documented when this share of its fields is described
+
+FIELD_LIST = MeasureSpec("field_list_share", FAMILY, "share", "有数据项（字段）说明的数据集占比",
+                         "share of datasets with a field list", point="3.4.2-1")
+DESCRIBED = MeasureSpec("fields_described_share", FAMILY, "share", "字段说明充分的数据集占比",
+                        "share of datasets whose fields are described beyond their names", point="3.4.2-1")
+FIELD_RATIO = MeasureSpec("field_description_ratio", FAMILY, "share", "有实质描述的字段占比",
+                          "share of all fields with a description that says more than the name", point="3.4.2-1")
+TYPED = MeasureSpec("field_type_ratio", FAMILY, "share", "声明类型的字段占比", "share of fields with a declared type",
+                    point="3.4.2-1")
+HEADER_MATCH = MeasureSpec("declared_fields_match_share", FAMILY, "share", "字段说明与文件表头一致的抽样文件占比",
+                           "share of sampled files whose header matches the declared fields", point="3.4.2-1")
+
+
+def evaluate(catalogue: Catalogue) -> FamilyResult:
+    result = FamilyResult(FAMILY)
+    frame = catalogue.datasets
+    count, described, typed = frame["fields_count"], frame["fields_described"], frame["fields_typed"]
+    has_fields = count > 0
+    result.shares.append(ShareCheck(FIELD_LIST, has_fields, "no field list (数据项说明) published", mostly=0.8))
+    ratio = (described / count.where(has_fields)).astype("Float64")
+    well = (ratio >= DOCUMENTED_ENOUGH).astype("boolean").where(has_fields, pd.NA)
+    message = (
+        "only " + described.astype(str) + " of " + count.astype(str)
+        + " fields have a description that says more than the field name"
+    )
+    result.shares.append(ShareCheck(DESCRIBED, well, message, mostly=0.8))
+    total = int(count.sum())
+    result.value(FIELD_RATIO, described.sum() / total if total else None, fields=total)
+    result.value(TYPED, typed.sum() / total if total else None, fields=total)
+
+    checked = [f for f in catalogue.files if f.get("declared_fields")]
+    if checked:
+        matching = [f for f in checked if not f.get("missing_fields") and not f.get("extra_fields")]
+        result.value(HEADER_MATCH, len(matching) / len(checked), files=len(checked))
+        for report in checked:
+            if report.get("missing_fields") or report.get("extra_fields"):
+                result.findings.append({
+                    "family": FAMILY, "measure_id": HEADER_MATCH.id, "native_id": report["native_id"],
+                    "title": report.get("title"),
+                    "message": f"{report['url']}: declared fields missing from the file "
+                               f"{report.get('missing_fields') or []}, file columns not declared "
+                               f"{report.get('extra_fields') or []}",
+                })
+    else:
+        result.value(HEADER_MATCH, None, files=0)
+    return result

@@ -1,0 +1,124 @@
+"""Format usability (3.4.2-3): machine-readable and open formats, APIs, openness stars, live links, valid files."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from checks.catalogue import Catalogue
+from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from harvester.vocab import format_info
+
+FAMILY = "formats"
+# Year, quarter, month and district markers that split one table into a series of datasets.
+_SERIES_MARKERS = re.compile(
+    r"(19|20)\d{2}\s*年?(第?[一二三四1-4]季度|上半年|下半年|\d{1,2}月)?|[\u4e00-\u9fff]{1,4}[区县市]|\d+"
+)
+
+MACHINE = MeasureSpec("machine_readable_share", FAMILY, "share", "提供机器可读格式的数据集占比",
+                      "share of datasets with a machine-readable distribution", point="3.4.2-3")
+OPEN = MeasureSpec("open_format_share", FAMILY, "share", "提供开放（非专有）格式的数据集占比",
+                   "share of datasets with a non-proprietary format", point="3.4.2-3")
+API = MeasureSpec("api_share", FAMILY, "share", "提供数据接口的数据集占比", "share of datasets offering an API",
+                  point="3.4.2-3")
+STARS = MeasureSpec("openness_stars_mean", FAMILY, "stars", "平均开放星级", "mean openness stars (0–5)",
+                    point="3.4.2-3")
+LINKS = MeasureSpec("links_alive_share", FAMILY, "share", "链接可访问的数据集占比",
+                    "share of checked datasets whose links all answer", point="3.4.2-3")
+VALID = MeasureSpec("valid_file_share", FAMILY, "share", "抽样表格文件通过校验的占比",
+                    "share of sampled tabular files that validate", point="3.4.2-3")
+ERROR_RATE = MeasureSpec("errors_per_1000_rows", FAMILY, "count", "抽样文件每千行错误数",
+                         "errors per 1,000 rows in sampled files", good="low", point="3.4.2-3")
+EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
+                    good="low", point="3.4.2-3")
+FRAGMENTED = MeasureSpec("fragmented_share", FAMILY, "share", "按年份/区县拆分的碎片化数据集占比",
+                         "share of datasets that are one table split by year or district", good="low",
+                         point="3.4.2-3")
+
+
+def _per_dataset(catalogue: Catalogue, column: pd.Series, how: str = "any") -> pd.Series:
+    grouped = column.groupby(catalogue.distributions["native_id"])
+    aggregated = grouped.any() if how == "any" else grouped.max()
+    return aggregated.reindex(catalogue.datasets.index)
+
+
+def evaluate(catalogue: Catalogue) -> FamilyResult:
+    result = FamilyResult(FAMILY)
+    frame, dists = catalogue.datasets, catalogue.distributions
+    infos = dists["format"].map(format_info)
+    formats_seen = dists.groupby("native_id")["format_raw"].agg(
+        lambda s: ", ".join(sorted({str(x) for x in s if x})) or "no declared format"
+    ).reindex(frame.index).fillna("no distribution")
+
+    machine = _per_dataset(catalogue, infos.map(lambda i: bool(i and i.machine_readable))).fillna(False)
+    result.shares.append(ShareCheck(MACHINE, machine.astype(bool), "only " + formats_seen + ": nothing machine-readable"))
+    open_ = _per_dataset(catalogue, infos.map(lambda i: bool(i and i.non_proprietary))).fillna(False)
+    result.shares.append(ShareCheck(OPEN, open_.astype(bool), "only " + formats_seen + ": no open format"))
+    api = _per_dataset(catalogue, dists["is_api"]).fillna(False)
+    result.shares.append(ShareCheck(API, api.astype(bool), "no API access", mostly=0.3))
+
+    stars = _per_dataset(catalogue, infos.map(lambda i: i.stars if i else 0), how="max").fillna(0).astype(int)
+    result.value(STARS, float(stars.mean()) if len(stars) else None,
+                 distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()})
+
+    empty = frame["distributions_count"] == 0
+    result.value(EMPTY, int(empty.sum()))
+    for native_id, title in frame.loc[empty, "title"].items():
+        result.findings.append({"family": FAMILY, "measure_id": EMPTY.id, "native_id": native_id, "title": title,
+                                "message": "the dataset has no distribution: nothing to download or call"})
+
+    series = frame["title"].fillna("").str.replace(_SERIES_MARKERS, "", regex=True).str.strip()
+    sizes = series.map(series.value_counts())
+    fragmented = (sizes >= 3) & (series.str.len() >= 2)
+    result.value(FRAGMENTED, float(fragmented.mean()) if len(frame) else None,
+                 series=series[fragmented].value_counts().head(20).to_dict())
+
+    _links(catalogue, result)
+    _files(catalogue, result)
+    return result
+
+
+def _links(catalogue: Catalogue, result: FamilyResult) -> None:
+    links = catalogue.links
+    if links is None or links.empty:
+        result.value(LINKS, None, checked=0)
+        return
+    dists = catalogue.distributions.merge(links, on="url", how="inner")
+    alive = dists.groupby("native_id")["alive"].all().reindex(catalogue.datasets.index)
+    broken = dists[~dists["alive"]].groupby("native_id").apply(
+        lambda g: "; ".join(f"{u} → {r}" for u, r in zip(g["url"].head(3), g["reason"].head(3), strict=True)),
+        include_groups=False,
+    ).reindex(catalogue.datasets.index)
+    message = "broken link: " + broken.fillna("")
+    result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), message))
+    result.values.setdefault(
+        "links_checked", (MeasureSpec("links_checked", FAMILY, "count", "检测的链接数", "links checked"),
+                          float(len(links)), {"broken": int((~links["alive"]).sum())}),
+    )
+
+
+def _files(catalogue: Catalogue, result: FamilyResult) -> None:
+    files = catalogue.files
+    if not files:
+        result.value(VALID, None, sampled=0)
+        result.value(ERROR_RATE, None)
+        return
+    validated = [f for f in files if f.get("valid") is not None]
+    valid = [f for f in validated if f["valid"]]
+    rows = sum(f.get("rows") or 0 for f in validated)
+    errors = sum(f.get("errors") or 0 for f in validated)
+    error_types: dict[str, int] = {}
+    for report in validated:
+        for kind, count in (report.get("error_types") or {}).items():
+            error_types[kind] = error_types.get(kind, 0) + count
+    result.value(VALID, len(valid) / len(validated) if validated else None, sampled=len(files),
+                 validated=len(validated), error_types=error_types)
+    result.value(ERROR_RATE, errors / rows * 1000 if rows else None, rows=rows, errors=errors)
+    for report in files:
+        if report.get("valid") is False or report.get("fetch_error"):
+            reason = report.get("fetch_error") or ", ".join(
+                f"{k} ×{v}" for k, v in (report.get("error_types") or {}).items())
+            result.findings.append({"family": FAMILY, "measure_id": VALID.id, "native_id": report["native_id"],
+                                    "title": report.get("title"),
+                                    "message": f"{report['url']}: {reason} (encoding {report.get('encoding')})"})

@@ -1,0 +1,72 @@
+"""Update frequency (3.4.2-2): is a frequency declared, and is the dataset updated as declared."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from checks.catalogue import Catalogue
+from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from harvester.vocab import frequencies, period_days
+
+FAMILY = "frequency"
+GRACE_FACTOR = 0.5  # a dataset is on time when younger than its period × 1.5 …
+GRACE_DAYS = 7  # … plus a week, so a monthly table published on the 3rd is not late on the 1st
+STALE_FAST_DAYS = 90  # a 实时/每日 dataset untouched this long is flagged whatever the grace
+
+DECLARED = MeasureSpec("frequency_declared_share", FAMILY, "share", "明确更新频度的数据集占比",
+                       "share of datasets declaring a frequency that normalises", point="3.4.2-2")
+TIMELY = MeasureSpec("timely_share", FAMILY, "share", "按声明频度及时更新的数据集占比",
+                     "share of datasets modified within the declared period plus grace", point="3.4.2-2")
+STALE_FAST = MeasureSpec("stale_fast_claims", FAMILY, "count", "声称实时/每日但长期未更新的数据集数",
+                         "datasets claiming real-time/daily updates not modified for months", good="low",
+                         point="3.4.2-2")
+BAD_DATES = MeasureSpec("impossible_dates", FAMILY, "count", "未来或无法识别的日期数", "future or unreadable dates",
+                        good="low", point="3.4.2-2")
+
+
+def _names() -> dict[str, str]:
+    return {code: f"{info.name_zh}, {code}" for code, info in frequencies().items()}
+
+
+def evaluate(catalogue: Catalogue) -> FamilyResult:
+    result = FamilyResult(FAMILY)
+    frame = catalogue.datasets
+    harvested = pd.Timestamp(catalogue.harvested_at)
+
+    declared = frame["frequency"].notna()
+    undeclared_message = frame["frequency_raw"].map(
+        lambda raw: f"declared update frequency {raw!r} is not a frequency" if raw else "no update frequency declared"
+    )
+    result.shares.append(ShareCheck(DECLARED, declared, undeclared_message))
+
+    codes = frame["frequency"].fillna("")
+    # Continuous (实时) datasets should change at least daily.
+    period = codes.map(lambda c: 1.0 if c == "continuous" else period_days(c)).astype("Float64")
+    modified = pd.to_datetime(frame["modified"], errors="coerce", format="ISO8601")
+    age = (harvested - modified).dt.total_seconds() / 86400
+    allowed = period * (1 + GRACE_FACTOR) + GRACE_DAYS
+    applicable = period.notna() & modified.notna()
+    timely = (age <= allowed).astype("boolean").where(applicable, pd.NA)
+    late_message = (
+        "declared " + frame["frequency_raw"].fillna("") + " (" + frame["frequency"].map(_names()).fillna("") + ")"
+        + "; last modified " + frame["modified"].fillna("?").str[:10] + ", "
+        + age.round().astype("Int64").astype(str) + " days before the harvest (allowed "
+        + allowed.round().astype("Int64").astype(str) + ")"
+    )
+    result.shares.append(ShareCheck(TIMELY, timely, late_message, mostly=0.8))
+
+    fast = period.le(1.0).fillna(False) & (age > STALE_FAST_DAYS).fillna(False)
+    result.value(STALE_FAST, int(fast.sum()), examples=frame.loc[fast, "title"].head(10).tolist())
+
+    future = (modified > harvested + pd.Timedelta(days=1)).fillna(False)
+    problems = frame["problems"].map(len)
+    result.value(BAD_DATES, int(future.sum() + problems.sum()))
+    for native_id, row in frame.loc[future].iterrows():
+        result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
+                                "title": row["title"],
+                                "message": f"modified date {row['modified'][:10]} is after the harvest"})
+    for native_id, row in frame.loc[problems > 0].iterrows():
+        for problem in row["problems"]:
+            result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
+                                    "title": row["title"], "message": problem})
+    return result

@@ -1,0 +1,53 @@
+"""What a check produces: declared measures, their values and the findings that explain bad values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+MAX_FINDINGS_PER_MEASURE = 1000  # the count is always kept; beyond this only the first are stored
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureSpec:
+    """A measure's declaration: what it is, its unit, and what a good value looks like."""
+
+    id: str
+    family: str
+    unit: str  # share | count | days | boolean | stars
+    title_zh: str
+    title_en: str
+    good: str = "high"  # high | low
+    point: str | None = None  # the assessment point that mainly uses it, for the report
+
+
+@dataclass(slots=True)
+class ShareCheck:
+    """A per-dataset pass/fail column whose share of passes is a measure, computed by a GX expectation.
+
+    `passed` is True/False per dataset, or NA where the check does not apply (no frequency declared...).
+    `message` explains a failure per dataset; it is only read where `passed` is False.
+    """
+
+    spec: MeasureSpec
+    passed: pd.Series
+    message: pd.Series | str
+    mostly: float = 0.9  # what the GX expectation calls success, for the Data Docs
+
+
+@dataclass(slots=True)
+class FamilyResult:
+    family: str
+    shares: list[ShareCheck] = field(default_factory=list)
+    values: dict[str, tuple[MeasureSpec, float | None, dict[str, Any]]] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # portal-level findings (no dataset)
+
+    def value(self, spec: MeasureSpec, value: float | None, **detail: Any) -> None:
+        self.values[spec.id] = (spec, None if value is None else float(value), detail)
+
+    def portal_finding(self, spec: MeasureSpec, message: str) -> None:
+        self.findings.append(
+            {"family": self.family, "measure_id": spec.id, "native_id": None, "title": None, "message": message}
+        )

@@ -1,0 +1,22 @@
+"""The registry of adapters: a profile's `software` value names its family."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from harvester.adapters.base import Adapter
+
+# family -> "module:Class"; imported on use so one family's dependencies never slow another.
+REGISTRY: dict[str, str] = {
+    "ckan": "harvester.adapters.ckan:CkanAdapter",
+}
+
+
+def adapter_class(family: str) -> type[Adapter]:
+    try:
+        target = REGISTRY[family]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise NotImplementedError(f"no adapter for software {family!r} yet (available: {known})") from None
+    module_name, class_name = target.split(":")
+    return getattr(import_module(module_name), class_name)

@@ -1,0 +1,48 @@
+"""Reading the dates portals write (ISO 8601, 2019/03/02, 2019年3月2日, 02.03.2019) into ISO 8601 strings."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+_PATTERNS = (
+    (re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), (0, 1, 2)),
+    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), (0, 1, 2)),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), (2, 1, 0)),
+)
+
+
+class BadDate(ValueError):
+    pass
+
+
+def parse_date(value: object) -> str | None:
+    """ISO 8601 text for a portal's date, None when empty; BadDate when it cannot be a date."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):  # epoch seconds or milliseconds
+        seconds = value / 1000 if value > 10**11 else value
+        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat()
+    text = str(value).strip()
+    if not text or text in {"-", "暂无", "无", "null", "None"}:
+        return None
+    iso = text.replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed.isoformat()
+    for pattern, (yi, mi, di) in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            groups = match.groups()
+            try:
+                day = date(int(groups[yi]), int(groups[mi]), int(groups[di]))
+                hour, minute, second = (int(g) if g else 0 for g in groups[3:6])
+                return datetime(day.year, day.month, day.day, hour, minute, second).isoformat()
+            except ValueError as exc:
+                raise BadDate(f"{text!r} is not a valid date ({exc})") from exc
+    raise BadDate(f"{text!r} is not a date odq can read")

@@ -1,0 +1,114 @@
+"""The one record model: a normalised dataset record per dataset per harvest, close to DCAT."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
+import orjson
+
+# Category dimensions a portal can classify by; `other` keeps what does not fit.
+DIMENSIONS = ("theme", "sector", "department", "region", "open_type", "other")
+
+
+@dataclass(slots=True)
+class Category:
+    dimension: str
+    label: str
+    code: str | None = None
+
+
+@dataclass(slots=True)
+class Field:
+    """A documented data item (数据项 / 主要欄位說明 / column metadata)."""
+
+    name: str
+    title: str | None = None
+    type: str | None = None
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Distribution:
+    access_url: str | None
+    download_url: str | None = None
+    title: str | None = None
+    format_raw: str | None = None
+    format: str | None = None  # normalised code from profiles/vocab/formats.yaml, e.g. CSV, XLSX, API
+    media_type: str | None = None
+    byte_size: int | None = None
+    is_api: bool = False
+    modified: str | None = None
+    field_names: list[str] = field(default_factory=list)  # columns declared for this very file, when a portal says
+
+    @property
+    def url(self) -> str | None:
+        return self.download_url or self.access_url
+
+
+@dataclass(slots=True)
+class Usage:
+    """Usage statistics. None means the portal does not publish the figure, never zero."""
+
+    views: int | None = None
+    downloads: int | None = None
+    api_calls: int | None = None
+
+
+@dataclass(slots=True)
+class DatasetRecord:
+    portal_id: str
+    native_id: str
+    title: str
+    landing_url: str | None = None
+    description: str | None = None
+    publisher: str | None = None
+    department: str | None = None
+    contact: str | None = None
+    licence: str | None = None
+    access_rights: str | None = None
+    categories: list[Category] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    frequency_raw: str | None = None
+    frequency: str | None = None  # ISO 8601 duration (P1M) or a class: irregular/never/continuous/unknown
+    issued: str | None = None  # ISO 8601 date-time, UTC when the portal says so
+    modified: str | None = None
+    spatial: str | None = None
+    temporal: str | None = None
+    fields: list[Field] = field(default_factory=list)
+    distributions: list[Distribution] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    open_type: str | None = None  # 无条件开放 / 有条件开放 as the portal labels it
+    record_count: int | None = None
+    problems: list[str] = field(default_factory=list)  # what the adapter could not read cleanly
+    raw: Any = None  # the native JSON, kept for audit
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> bytes:
+        """Canonical JSON (orjson serialises the nested dataclasses natively, without copying raw)."""
+        return orjson.dumps(self, option=orjson.OPT_SORT_KEYS)
+
+    def document_json(self) -> bytes:
+        """The normalised record without the native JSON, as stored for the checks."""
+        return orjson.dumps({name: getattr(self, name) for name in _DOCUMENT_FIELDS})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatasetRecord:
+        data = dict(data)
+        data["categories"] = [Category(**c) for c in data.get("categories") or []]
+        data["fields"] = [Field(**f) for f in data.get("fields") or []]
+        data["distributions"] = [Distribution(**d) for d in data.get("distributions") or []]
+        data["usage"] = Usage(**(data.get("usage") or {}))
+        return cls(**data)
+
+
+def content_hash(document: bytes) -> str:
+    """Identity of a record's content: an unchanged dataset hashes the same in every harvest."""
+    return hashlib.sha256(document).hexdigest()
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in dataclass_fields(DatasetRecord) if f.name != "raw")

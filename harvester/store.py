@@ -1,0 +1,521 @@
+"""The store: every harvest kept, records stored once per content hash, measures and scores per harvest."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from harvester.records import DatasetRecord, content_hash
+
+DEFAULT_DB_ENV = "ODQ_DATABASE_URL"
+
+
+def default_database_url() -> str:
+    """ODQ_DATABASE_URL, else a SQLite file under $XDG_DATA_HOME/odq (~/.local/share/odq)."""
+    if url := os.environ.get(DEFAULT_DB_ENV):
+        return url
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "odq"
+    base.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{base / 'odq.sqlite'}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PortalRow(Base):
+    __tablename__ = "portals"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str | None] = mapped_column(Text)
+    software: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(Text)
+    profile: Mapped[dict] = mapped_column(JSON)
+    current_harvest_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class HarvestRow(Base):
+    __tablename__ = "harvests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # running | complete | partial | failed
+    mode: Mapped[str] = mapped_column(String(20), default="full")
+    datasets: Mapped[int] = mapped_column(Integer, default=0)
+    new_records: Mapped[int] = mapped_column(Integer, default=0)
+    distributions: Mapped[int] = mapped_column(Integer, default=0)
+    errors_count: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    bookmark: Mapped[dict | None] = mapped_column(JSON)
+    info: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RecordRow(Base):
+    """One stored version of a dataset; flat columns feed the catalogue DataFrame without decoding JSON."""
+
+    __tablename__ = "records"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    portal_id: Mapped[str] = mapped_column(String(120))
+    native_id: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+    description_length: Mapped[int] = mapped_column(Integer)
+    categories: Mapped[str] = mapped_column(Text)  # JSON list of [dimension, label]
+    keywords: Mapped[str] = mapped_column(Text)  # JSON list
+    frequency_raw: Mapped[str | None] = mapped_column(Text)
+    frequency: Mapped[str | None] = mapped_column(String(40))
+    issued: Mapped[str | None] = mapped_column(String(40))
+    modified: Mapped[str | None] = mapped_column(String(40))
+    licence: Mapped[str | None] = mapped_column(Text)
+    open_type: Mapped[str | None] = mapped_column(Text)
+    fields_count: Mapped[int] = mapped_column(Integer)
+    fields_described: Mapped[int] = mapped_column(Integer)
+    fields_typed: Mapped[int] = mapped_column(Integer)
+    distributions_count: Mapped[int] = mapped_column(Integer)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    downloads: Mapped[int | None] = mapped_column(BigInteger)
+    api_calls: Mapped[int | None] = mapped_column(BigInteger)
+    problems: Mapped[str] = mapped_column(Text)  # JSON list
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # zlib(orjson(record without raw))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # zlib(orjson(native JSON))
+
+
+class HarvestRecordRow(Base):
+    __tablename__ = "harvest_records"
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id"), primary_key=True)
+    native_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DistributionRow(Base):
+    __tablename__ = "distributions"
+    record_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    format_raw: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(40))
+    media_type: Mapped[str | None] = mapped_column(Text)
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)
+    is_api: Mapped[bool] = mapped_column(Boolean)
+
+
+class MeasureRow(Base):
+    __tablename__ = "measures"
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id"), primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    family: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id"), index=True)
+    family: Mapped[str] = mapped_column(String(40))
+    measure_id: Mapped[str] = mapped_column(String(80))
+    native_id: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class ScoreRow(Base):
+    __tablename__ = "scores"
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id"), primary_key=True)
+    system_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    level: Mapped[str] = mapped_column(String(40))
+    composite: Mapped[float | None] = mapped_column(Float)
+    tier: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[dict] = mapped_column(JSON)
+
+
+class LinkCheckRow(Base):
+    __tablename__ = "link_checks"
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[int | None] = mapped_column(Integer)
+    alive: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+
+
+class FileReportRow(Base):
+    """The validation report of one sampled data file."""
+
+    __tablename__ = "file_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id"), index=True)
+    native_id: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    valid: Mapped[bool | None] = mapped_column(Boolean)
+    report: Mapped[dict] = mapped_column(JSON)
+
+
+Index("ix_harvest_records_hash", HarvestRecordRow.record_hash)
+
+
+def _pack(value: Any) -> bytes:
+    return zlib.compress(orjson.dumps(value), 1)
+
+
+def unpack(blob: bytes) -> Any:
+    return orjson.loads(zlib.decompress(blob))
+
+
+@dataclass(slots=True)
+class StoredBatch:
+    records: int
+    new_records: int
+    distributions: int
+
+
+class Store:
+    """Thin persistence API over SQLAlchemy; harvest runs, checks and reports all go through it."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_database_url()
+        self.engine: Engine = create_engine(self.url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+
+    # -- portals ---------------------------------------------------------------------------------
+    def upsert_portal(self, profile: dict[str, Any]) -> None:
+        values = {
+            "name": profile["name"], "level": profile["level"], "region": profile.get("region"),
+            "software": profile["software"], "url": profile["url"], "profile": profile,
+        }
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(PortalRow.id).where(PortalRow.id == profile["id"])).first()
+            if exists:
+                conn.execute(update(PortalRow).where(PortalRow.id == profile["id"]).values(**values))
+            else:
+                conn.execute(insert(PortalRow).values(id=profile["id"], **values))
+
+    def portal(self, portal_id: str) -> PortalRow | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(PortalRow, portal_id)
+
+    def portals(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(PortalRow.__table__)).mappings())
+
+    # -- harvests --------------------------------------------------------------------------------
+    def begin_harvest(self, portal_id: str, mode: str = "full") -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(HarvestRow).values(
+                    portal_id=portal_id, started_at=utcnow(), status="running", mode=mode, errors=[], info={}
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def add_records(self, harvest_id: int, records: Sequence[DatasetRecord]) -> StoredBatch:
+        """Store one batch in one transaction; a record whose content hash is known is not stored again."""
+        prepared: dict[str, tuple[DatasetRecord, bytes]] = {}
+        membership: dict[str, str] = {}
+        for record in records:
+            document = record.to_json()
+            digest = content_hash(document)
+            prepared.setdefault(digest, (record, document))
+            membership[record.native_id] = digest  # a repeated id within a harvest keeps its last version
+        with self.engine.begin() as conn:
+            known = set(
+                conn.execute(select(RecordRow.hash).where(RecordRow.hash.in_(list(prepared)))).scalars()
+            )
+            fresh = [(h, r) for h, (r, _doc) in prepared.items() if h not in known]
+            if fresh:
+                conn.execute(insert(RecordRow), [_record_row(h, r) for h, r in fresh])
+                dist_rows = [_distribution_row(h, i, d) for h, r in fresh for i, d in enumerate(r.distributions)]
+                if dist_rows:
+                    conn.execute(insert(DistributionRow), dist_rows)
+            # Ids seen in an earlier batch of the same harvest are replaced, not duplicated.
+            conn.execute(
+                HarvestRecordRow.__table__.delete().where(
+                    HarvestRecordRow.harvest_id == harvest_id,
+                    HarvestRecordRow.native_id.in_(list(membership)),
+                )
+            )
+            conn.execute(
+                insert(HarvestRecordRow),
+                [{"harvest_id": harvest_id, "native_id": n, "record_hash": h} for n, h in membership.items()],
+            )
+        return StoredBatch(
+            records=len(membership),
+            new_records=len(fresh),
+            distributions=sum(len(prepared[h][0].distributions) for h in membership.values()),
+        )
+
+    def carry_forward(self, harvest_id: int, from_harvest_id: int, native_ids: Iterable[str]) -> int:
+        """Link unchanged records of an earlier harvest into this one (incremental harvests)."""
+        ids = list(native_ids)
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(HarvestRecordRow.native_id, HarvestRecordRow.record_hash).where(
+                    HarvestRecordRow.harvest_id == from_harvest_id, HarvestRecordRow.native_id.in_(ids)
+                )
+            ).all()
+            if rows:
+                conn.execute(
+                    insert(HarvestRecordRow),
+                    [{"harvest_id": harvest_id, "native_id": n, "record_hash": h} for n, h in rows],
+                )
+        return len(rows)
+
+    def finish_harvest(self, harvest_id: int, *, status: str, **values: Any) -> None:
+        """Close a harvest; only a complete one becomes the portal's current harvest."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(HarvestRow)
+                .where(HarvestRow.id == harvest_id)
+                .values(status=status, finished_at=utcnow(), **values)
+            )
+            if status == "complete":
+                portal_id = conn.execute(
+                    select(HarvestRow.portal_id).where(HarvestRow.id == harvest_id)
+                ).scalar_one()
+                conn.execute(update(PortalRow).where(PortalRow.id == portal_id).values(current_harvest_id=harvest_id))
+
+    def harvest(self, harvest_id: int) -> HarvestRow:
+        with Session(self.engine, expire_on_commit=False) as session:
+            row = session.get(HarvestRow, harvest_id)
+        if row is None:
+            raise LookupError(f"no harvest #{harvest_id}")
+        return row
+
+    def current_harvest(self, portal_id: str) -> HarvestRow | None:
+        portal = self.portal(portal_id)
+        if portal is None or portal.current_harvest_id is None:
+            return None
+        return self.harvest(portal.current_harvest_id)
+
+    def harvests(self, portal_id: str) -> list[HarvestRow]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(
+                select(HarvestRow).where(HarvestRow.portal_id == portal_id).order_by(HarvestRow.id)
+            ))
+
+    def count_records(self, harvest_id: int) -> tuple[int, int]:
+        """(datasets, distributions) linked to a harvest."""
+        with self.engine.connect() as conn:
+            datasets = conn.execute(
+                select(func.count()).where(HarvestRecordRow.harvest_id == harvest_id)
+            ).scalar_one()
+            distributions = conn.execute(
+                select(func.coalesce(func.sum(RecordRow.distributions_count), 0))
+                .join(HarvestRecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
+                .where(HarvestRecordRow.harvest_id == harvest_id)
+            ).scalar_one()
+        return int(datasets), int(distributions)
+
+    def records(self, harvest_id: int, *, with_raw: bool = False) -> Iterator[DatasetRecord]:
+        """Stream the records of a harvest back as record objects."""
+        columns = [RecordRow.document, RecordRow.raw] if with_raw else [RecordRow.document]
+        query = (
+            select(*columns)
+            .join(HarvestRecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
+            .where(HarvestRecordRow.harvest_id == harvest_id)
+            .order_by(HarvestRecordRow.native_id)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=2000).execute(query):
+                data = unpack(row[0])
+                data["raw"] = unpack(row[1]) if with_raw else None
+                yield DatasetRecord.from_dict(data)
+
+    def documents(self, harvest_id: int, native_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored record documents (without raw) of some datasets of a harvest."""
+        ids = list(native_ids)
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(
+                    select(HarvestRecordRow.native_id, RecordRow.document)
+                    .join(RecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
+                    .where(HarvestRecordRow.harvest_id == harvest_id,
+                           HarvestRecordRow.native_id.in_(ids[start : start + 500]))
+                )
+                found.update({native_id: unpack(document) for native_id, document in rows})
+        return found
+
+    def save_file_reports(self, harvest_id: int, reports: Sequence[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(FileReportRow.__table__.delete().where(FileReportRow.harvest_id == harvest_id))
+            if reports:
+                conn.execute(insert(FileReportRow), [
+                    {"harvest_id": harvest_id, "native_id": r["native_id"], "url": r["url"], "valid": r.get("valid"),
+                     "report": r} for r in reports
+                ])
+
+    def file_reports(self, harvest_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(FileReportRow.report).where(FileReportRow.harvest_id == harvest_id).order_by(FileReportRow.id)
+            ).scalars()
+            return list(rows)
+
+    # -- measures, findings, scores -------------------------------------------------------------
+    def save_assessment(
+        self, harvest_id: int, measures: Sequence[dict[str, Any]], findings: Sequence[dict[str, Any]]
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(MeasureRow.__table__.delete().where(MeasureRow.harvest_id == harvest_id))
+            conn.execute(FindingRow.__table__.delete().where(FindingRow.harvest_id == harvest_id))
+            if measures:
+                conn.execute(insert(MeasureRow), [{"harvest_id": harvest_id, **m} for m in measures])
+            if findings:
+                conn.execute(insert(FindingRow), [{"harvest_id": harvest_id, **f} for f in findings])
+
+    def measures(self, harvest_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(MeasureRow.__table__).where(MeasureRow.harvest_id == harvest_id)).mappings()
+            return [dict(r) for r in rows]
+
+    def findings(self, harvest_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(FindingRow.__table__).where(FindingRow.harvest_id == harvest_id).order_by(FindingRow.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def save_score(self, harvest_id: int, system_id: str, level: str, result: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                ScoreRow.__table__.delete().where(ScoreRow.harvest_id == harvest_id, ScoreRow.system_id == system_id)
+            )
+            conn.execute(
+                insert(ScoreRow).values(
+                    harvest_id=harvest_id, system_id=system_id, level=level,
+                    composite=result.get("composite"), tier=result.get("tier"), result=result,
+                )
+            )
+
+    def scores(self, harvest_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ScoreRow.__table__).where(ScoreRow.harvest_id == harvest_id)).mappings()
+            return [dict(r) for r in rows]
+
+    # -- link checks -----------------------------------------------------------------------------
+    def fresh_link_checks(self, urls: Iterable[str], max_age_days: float) -> dict[str, dict[str, Any]]:
+        """Link results young enough to reuse instead of asking the host again."""
+        cutoff = utcnow() - timedelta(days=max_age_days)
+        found: dict[str, dict[str, Any]] = {}
+        url_list = list(urls)
+        with self.engine.connect() as conn:
+            for start in range(0, len(url_list), 500):
+                chunk = url_list[start : start + 500]
+                rows = conn.execute(
+                    select(LinkCheckRow.__table__).where(
+                        LinkCheckRow.url.in_(chunk), LinkCheckRow.checked_at >= cutoff
+                    )
+                ).mappings()
+                found.update({r["url"]: dict(r) for r in rows})
+        return found
+
+    def save_link_checks(self, results: Sequence[dict[str, Any]]) -> None:
+        if not results:
+            return
+        with self.engine.begin() as conn:
+            urls = [r["url"] for r in results]
+            for start in range(0, len(urls), 500):
+                conn.execute(LinkCheckRow.__table__.delete().where(LinkCheckRow.url.in_(urls[start : start + 500])))
+            conn.execute(insert(LinkCheckRow), [{"checked_at": utcnow(), **r} for r in results])
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
+    usage = record.usage
+    return {
+        "hash": digest,
+        "portal_id": record.portal_id,
+        "native_id": record.native_id,
+        "title": record.title,
+        "publisher": record.publisher,
+        "department": record.department,
+        "description_length": len(record.description or ""),
+        "categories": orjson.dumps([[c.dimension, c.label] for c in record.categories]).decode(),
+        "keywords": orjson.dumps(record.keywords).decode(),
+        "frequency_raw": record.frequency_raw,
+        "frequency": record.frequency,
+        "issued": record.issued,
+        "modified": record.modified,
+        "licence": record.licence,
+        "open_type": record.open_type,
+        "fields_count": len(record.fields),
+        "fields_described": sum(1 for f in record.fields if _describes(f.description, f.name, f.title)),
+        "fields_typed": sum(1 for f in record.fields if f.type),
+        "distributions_count": len(record.distributions),
+        "views": usage.views,
+        "downloads": usage.downloads,
+        "api_calls": usage.api_calls,
+        "problems": orjson.dumps(record.problems).decode(),
+        "document": zlib.compress(record.document_json(), 1),
+        "raw": _pack(record.raw),
+    }
+
+
+def _describes(description: str | None, name: str, title: str | None) -> bool:
+    """A description documents a field only if it says more than the field's name or title."""
+    text = (description or "").strip()
+    return bool(text) and text not in {name.strip(), (title or "").strip()}
+
+
+def _distribution_row(digest: str, position: int, dist: Any) -> dict[str, Any]:
+    return {
+        "record_hash": digest,
+        "position": position,
+        "url": dist.url,
+        "title": dist.title,
+        "format_raw": dist.format_raw,
+        "format": dist.format,
+        "media_type": dist.media_type,
+        "byte_size": dist.byte_size,
+        "is_api": dist.is_api,
+    }

@@ -1,0 +1,151 @@
+"""The vocabularies of profiles/vocab, loaded once: format and frequency normalisation, the 12 domains."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from harvester.profiles import load_yaml
+from profiles import PROFILES_DIR
+
+# Named frequency classes that are not ISO 8601 durations.
+FREQUENCY_CLASSES = ("continuous", "irregular", "never")
+
+
+def normalise_label(text: str) -> str:
+    """Key for label lookup: NFKC (full-width → half-width), lower case, inner whitespace collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FormatInfo:
+    code: str
+    machine_readable: bool
+    non_proprietary: bool
+    stars: int
+    tabular: bool
+    api: bool
+
+
+@cache
+def _formats() -> tuple[dict[str, FormatInfo], dict[str, str]]:
+    data = load_yaml(PROFILES_DIR / "vocab" / "formats.yaml")
+    by_code: dict[str, FormatInfo] = {}
+    by_label: dict[str, str] = {}
+    for entry in data["formats"]:
+        code = entry["code"]
+        by_code[code] = FormatInfo(
+            code=code,
+            machine_readable=bool(entry.get("machine_readable")),
+            non_proprietary=bool(entry.get("non_proprietary")),
+            stars=int(entry.get("stars", 0)),
+            tabular=bool(entry.get("tabular")),
+            api=bool(entry.get("api")),
+        )
+        for label in [code, *entry.get("labels", []), *entry.get("media_types", [])]:
+            by_label.setdefault(normalise_label(str(label)), code)
+    return by_code, by_label
+
+
+def format_info(code: str | None) -> FormatInfo | None:
+    return _formats()[0].get(code) if code else None
+
+
+def normalise_format(raw: str | None, media_type: str | None = None, url: str | None = None) -> str | None:
+    """The format code for a raw format string, else its media type, else the URL's file extension."""
+    _by_code, by_label = _formats()
+    for candidate in (raw, media_type):
+        if candidate:
+            key = normalise_label(candidate).lstrip(".")
+            if key in by_label:
+                return by_label[key]
+            key = key.split(";")[0].strip()
+            if key in by_label:
+                return by_label[key]
+    if url:
+        path = url.split("?")[0].split("#")[0].rsplit("/", 1)[-1]
+        if "." in path:
+            extension = normalise_label(path.rsplit(".", 1)[-1])
+            if extension in by_label and 1 <= len(extension) <= 7:
+                return by_label[extension]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@cache
+def _frequencies() -> tuple[dict[str, Frequency], dict[str, str]]:
+    data = load_yaml(PROFILES_DIR / "vocab" / "frequencies.yaml")
+    by_code: dict[str, Frequency] = {}
+    by_label: dict[str, str] = {}
+    for entry in data["frequencies"]:
+        code = entry["code"]
+        by_code[code] = Frequency(code, entry.get("name_zh", code), entry.get("name_en", code))
+        for label in [code, *entry.get("labels", [])]:
+            by_label.setdefault(normalise_label(str(label)), code)
+    return by_code, by_label
+
+
+def normalise_frequency(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    return _frequencies()[1].get(normalise_label(str(raw)))
+
+
+def frequency(code: str | None) -> Frequency | None:
+    return _frequencies()[0].get(code) if code else None
+
+
+def frequencies() -> dict[str, Frequency]:
+    return dict(_frequencies()[0])
+
+
+_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<mi>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def period_days(code: str | None) -> float | None:
+    """Length in days of an ISO 8601 duration code (P1M ≈ 30.44 days); None for classes and unknown codes."""
+    if not code:
+        return None
+    match = _DURATION.match(code.removeprefix("R/"))
+    if not match or not any(match.groupdict().values()):
+        return None
+    part = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+    return (
+        part["y"] * 365.25 + part["mo"] * 30.44 + part["w"] * 7 + part["d"]
+        + part["h"] / 24 + part["mi"] / 1440 + part["s"] / 86400
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    id: str
+    name_zh: str
+    name_en: str
+    categories: tuple[str, ...]
+    departments: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@cache
+def domains() -> tuple[Domain, ...]:
+    data: dict[str, Any] = load_yaml(PROFILES_DIR / "vocab" / "domains.yaml")
+    return tuple(
+        Domain(
+            id=d["id"], name_zh=d["name_zh"], name_en=d.get("name_en", d["id"]),
+            categories=tuple(d.get("categories", [])), departments=tuple(d.get("departments", [])),
+            keywords=tuple(d.get("keywords", [])),
+        )
+        for d in data["domains"]
+    )

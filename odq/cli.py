@@ -1,0 +1,260 @@
+"""The `odq` command: a thin composition root. Heavy modules are imported inside commands so --help is fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="odq — harvest, assess, score and report government open-data portals.",
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False)
+portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
+app.add_typer(portals_app, name="portals")
+err = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: ODQ_DATABASE_URL or "
+                                              "~/.local/share/odq/odq.sqlite).")]
+AllowOption = Annotated[list[str] | None, typer.Option("--allow-host", help="Host or IP the address guard lets "
+                                                       "through although it is private or loopback (repeatable).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A rich progress bar on stderr; silent when output is for a script."""
+    if not enabled:
+        yield None
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True)
+    with progress:
+        tasks: dict[str, Any] = {}
+
+        def update(name: str, done: int, total: int | None) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(name, total=total)
+            progress.update(tasks[name], completed=done, total=total)
+
+        yield update
+
+
+def _store(db: str | None):
+    from harvester.store import Store
+
+    return Store(db)
+
+
+def _portal_from_store(store: Any, portal_id: str) -> dict[str, Any]:
+    row = store.portal(portal_id)
+    if row is None:
+        _fail(f"unknown portal {portal_id!r} in {store.url}: harvest it first (`odq harvest {portal_id}`)")
+    return row.profile
+
+
+@app.command()
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Where the demo database and report go.")] = Path("odq-demo"),
+    lang: Annotated[str, typer.Option(help="Report language: zh or en.")] = "zh",
+    json_output: JsonOption = False,
+) -> None:
+    """Run the whole pipeline offline on a generated city portal served on loopback; print the report path."""
+    from odq.demo.run import run_demo
+
+    with _progress(not json_output) as progress:
+        result = run_demo(workdir, lang=lang, progress=progress)
+    if json_output:
+        _print_json({"report": str(result.report_path.resolve()), "database": result.database_url,
+                     "harvest": result.harvest.to_dict(), "assessment_timings": result.assessment_timings,
+                     "scores": [{k: s[k] for k in ("system", "level", "composite", "tier", "total", "maximum")}
+                                for s in result.scores]})
+        return
+    for score in result.scores:
+        if score["applicable"]:
+            err.print(f"{score['system_name']}: {score['composite']:.3f} {score['tier']} "
+                      f"({score['total']:.2f}/{score['maximum']})", highlight=False)
+    err.print(f"harvest: {result.harvest.datasets} datasets, {result.harvest.distributions} distributions, "
+              f"{result.harvest.seconds:.1f} s; database {result.database_url}", highlight=False)
+    print(result.report_path.resolve())
+
+
+@portals_app.command("list")
+def portals_list(json_output: JsonOption = False) -> None:
+    """List the portal profiles shipped in profiles/portals."""
+    from harvester.profiles import ProfileError, load_portal, portal_profile_paths
+
+    rows = []
+    for path in portal_profile_paths():
+        try:
+            profile = load_portal(path)
+            rows.append({k: profile.get(k) for k in ("id", "name", "level", "region", "software", "url")}
+                        | {"verified": profile.get("verified", True)})
+        except ProfileError as exc:
+            rows.append({"id": path.stem, "error": str(exc)})
+    if json_output:
+        _print_json(rows)
+        return
+    table = Table("id", "name", "level", "software", "url", "verified")
+    for row in rows:
+        table.add_row(row["id"], row.get("name") or f"[red]{row.get('error')}[/]", row.get("level"),
+                      row.get("software"), row.get("url"), str(row.get("verified", "")))
+    out.print(table)
+
+
+@portals_app.command("validate")
+def portals_validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Profile files (default: all in profiles/portals).")]
+    = None,
+) -> None:
+    """Validate portal profiles against the schema; errors name the file, the key and what was expected."""
+    from harvester.profiles import ProfileError, load_portal, portal_profile_paths
+
+    failures = 0
+    targets = paths or portal_profile_paths()
+    for path in targets:
+        try:
+            load_portal(path)
+            err.print(f"[green]ok[/] {path}", highlight=False)
+        except ProfileError as exc:
+            failures += 1
+            err.print(f"[red]invalid[/] {exc}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+    err.print(f"{len(targets)} profile(s) valid")
+
+
+@app.command()
+def harvest(
+    portal: Annotated[str, typer.Argument(help="A portal id from profiles/portals, or the path of a profile.")],
+    db: DbOption = None,
+    allow_host: AllowOption = None,
+    incremental: Annotated[bool, typer.Option(help="Ask only for what changed since the last harvest.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Harvest a portal's whole catalogue into the store (a failed harvest never replaces the last good one)."""
+    from harvester.profiles import ProfileError, find_portal
+    from harvester.run import run_harvest
+    from odq.pipeline import make_http
+
+    try:
+        profile = find_portal(portal)
+    except ProfileError as exc:
+        _fail(str(exc))
+    store = _store(db)
+    http = make_http(profile, allow_host or [])
+    with _progress(not json_output) as progress:
+        result = run_harvest(profile, store, http, incremental=incremental,
+                             progress=(lambda done, total: progress("harvest", done, total)) if progress else None)
+    if json_output:
+        _print_json(result.to_dict())
+    else:
+        colour = {"complete": "green", "partial": "yellow", "failed": "red"}[result.status]
+        err.print(f"[{colour}]{result.status}[/] harvest #{result.harvest_id} of {profile['id']}: "
+                  f"{result.datasets:,} datasets ({result.new_records:,} new versions), "
+                  f"{result.distributions:,} distributions, {result.errors_count} errors, "
+                  f"{result.requests:,} requests, {result.bytes / 1e6:.1f} MB, {result.seconds:.1f} s",
+                  highlight=False)
+        for line in result.errors[:10]:
+            err.print(f"  · {line}", highlight=False)
+    if result.status != "complete":
+        raise typer.Exit(1)
+
+
+@app.command()
+def assess(
+    portal: Annotated[str, typer.Argument(help="Portal id (its current harvest is assessed).")],
+    db: DbOption = None,
+    allow_host: AllowOption = None,
+    links: Annotated[bool, typer.Option(help="Check distribution links.")] = True,
+    link_limit: Annotated[int, typer.Option(help="Check at most this many links (a stable sample).")] = 2000,
+    files: Annotated[bool, typer.Option(help="Validate a sample of tabular files with frictionless.")] = True,
+    file_sample: Annotated[int, typer.Option(help="How many tabular files to sample.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """Measure the six families over the current harvest and score it under every indicator system."""
+    from checks.assess import AssessOptions, NothingToAssess
+    from odq.pipeline import assess_and_score, make_http
+
+    store = _store(db)
+    profile = _portal_from_store(store, portal)
+    http = make_http(profile, allow_host or [])
+    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
+    try:
+        with _progress(not json_output) as progress:
+            assessment, scores = assess_and_score(store, profile, http, options, progress=progress)
+    except NothingToAssess as exc:
+        _fail(str(exc))
+    if json_output:
+        _print_json({"harvest_id": assessment.harvest_id, "timings": assessment.timings,
+                     "findings": assessment.findings_total,
+                     "measures": {m["measure_id"]: m["value"] for m in assessment.measures},
+                     "scores": [{k: s[k] for k in ("system", "level", "composite", "tier")} for s in scores]})
+        return
+    table = Table("family", "measure", "value")
+    from reports.render import format_value
+
+    for measure in assessment.measures:
+        table.add_row(measure["family"], measure["measure_id"], format_value(measure, "en"))
+    out.print(table)
+    for score in scores:
+        verdict = f"{score['composite']:.3f} {score['tier']}" if score["applicable"] else "not applicable"
+        out.print(f"{score['system_name']}: {verdict}", highlight=False)
+
+
+@app.command()
+def report(
+    portal: Annotated[str, typer.Argument(help="Portal id.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.")],
+    db: DbOption = None,
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+) -> None:
+    """Write the HTML and JSON report of a portal's current, assessed harvest."""
+    from odq.pipeline import report as write
+    from reports.model import ReportUnavailable
+
+    try:
+        path = write(_store(db), portal, out_dir, lang=lang)
+    except ReportUnavailable as exc:
+        _fail(str(exc))
+    print(path.resolve())
+
+
+@app.command()
+def export(
+    system: Annotated[str, typer.Option(help="Indicator system id, e.g. cstc2019-website.")],
+    level: Annotated[str, typer.Option(help="ministry, province, sub-provincial, provincial-capital, city.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .xlsx or .json.")],
+    db: DbOption = None,
+) -> None:
+    """Export the ranked scores of every portal of a level (并列 ties) for the composite evaluation."""
+    from checks.scoring import load_system
+    from harvester.profiles import ProfileError
+    from reports.export import league_rows, write_export
+
+    try:
+        load_system(system)
+        path = write_export(league_rows(_store(db), system, level), out_file)
+    except (ProfileError, ValueError) as exc:
+        _fail(str(exc))
+    print(path.resolve())
+
+
+if __name__ == "__main__":
+    app()

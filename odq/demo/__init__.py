@@ -1,0 +1,1 @@
+"""Offline demo portal: a generated, deterministic CKAN-shaped catalogue and its data files."""

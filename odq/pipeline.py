@@ -1,0 +1,42 @@
+"""The steps after a harvest, composed: assess, score under every indicator system, write the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from checks.assess import AssessOptions, Assessment, assess_harvest
+from checks.scoring import load_systems, score
+from harvester.http import Http, Politeness
+from harvester.store import Store
+from reports.model import build_report
+from reports.render import write_report
+
+
+def make_http(profile: dict[str, Any] | None = None, allow_hosts: list[str] | tuple[str, ...] = ()) -> Http:
+    """The client for one portal: its politeness and allow-list from the profile, plus the operator's hosts."""
+    profile = profile or {}
+    hosts = [*allow_hosts, *(profile.get("allow_hosts") or [])]
+    return Http(allow_hosts=hosts, politeness=Politeness.from_profile(profile.get("politeness")))
+
+
+def score_harvest(store: Store, portal: dict[str, Any], harvest_id: int) -> list[dict[str, Any]]:
+    """Score one assessed harvest under every indicator system; a system that does not cover the level says so."""
+    measures = store.measures(harvest_id)
+    results = []
+    for system in load_systems():
+        result = score(system, portal["level"], measures)
+        store.save_score(harvest_id, system["id"], portal["level"], result)
+        results.append(result)
+    return results
+
+
+def assess_and_score(
+    store: Store, portal: dict[str, Any], http: Http, options: AssessOptions | None = None, progress: Any = None
+) -> tuple[Assessment, list[dict[str, Any]]]:
+    assessment = assess_harvest(store, portal, http, options=options, progress=progress)
+    return assessment, score_harvest(store, portal, assessment.harvest_id)
+
+
+def report(store: Store, portal_id: str, out_dir: Path, lang: str = "zh", docs_dir: Path | None = None) -> Path:
+    return write_report(build_report(store, portal_id), out_dir, lang=lang, docs_dir=docs_dir)
