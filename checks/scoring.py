@@ -41,6 +41,15 @@ def _checked(system: dict[str, Any], path: Path) -> dict[str, Any]:
     if bounds != sorted(bounds, reverse=True) or bounds[-1] != 0:
         raise ProfileError(f"{path}: key 'tiers': expected lower bounds in descending order ending at 0, got {bounds}")
     for indicator in system["indicators"]:
+        for point in indicator["points"]:
+            for level, components in {None: point["measures"], **(point.get("measures_by_level") or {})}.items():
+                for n, component in enumerate(components):
+                    where = f"indicators.{indicator['id']}.points.{point['id']}." + (
+                        f"measures_by_level.{level}.{n}" if level else f"measures.{n}")
+                    if component["scorer"] == "share" and component.get("full", 1.0) <= 0:
+                        raise ProfileError(f"{path}: key '{where}.full': expected a share above 0")
+                    if component["scorer"] == "linear" and component["zero"] == component["full"]:
+                        raise ProfileError(f"{path}: key '{where}.zero': expected zero and full to differ")
         ids = [p["id"] for p in indicator["points"]]
         if len(ids) != len(set(ids)):
             raise ProfileError(f"{path}: key 'indicators.{indicator['id']}.points': expected unique point ids")

@@ -15,8 +15,12 @@ class BlockedURL(ValueError):
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address) and address.sixtofour:
+        address = address.sixtofour
+    # Not global covers private, shared (100.64/10, e.g. cloud metadata services) and reserved ranges.
     return (
-        address.is_loopback
+        not address.is_global
+        or address.is_loopback
         or address.is_private
         or address.is_link_local
         or address.is_multicast
@@ -35,7 +39,11 @@ class AddressGuard:
         self.allow_hosts.add(host.lower().strip("[]"))
 
     def check(self, url: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise BlockedURL(f"refused {url!r}: malformed URL ({exc})") from exc
         if parts.scheme not in ("http", "https"):
             raise BlockedURL(f"refused {url!r}: scheme {parts.scheme!r} is not http(s)")
         host = (parts.hostname or "").lower()
@@ -44,7 +52,7 @@ class AddressGuard:
         if host in self.allow_hosts:
             return
         try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError) as exc:
             raise BlockedURL(f"refused {url!r}: host {host!r} does not resolve ({exc})") from exc
         for info in infos:

@@ -44,9 +44,10 @@ class Politeness:
     @classmethod
     def from_profile(cls, data: Mapping[str, Any] | None) -> Politeness:
         data = data or {}
+        defaults = cls()
         return cls(
-            requests_per_second=float(data.get("requests_per_second", cls.requests_per_second)),
-            concurrency=int(data.get("concurrency", cls.concurrency)),
+            requests_per_second=float(data.get("requests_per_second", defaults.requests_per_second)),
+            concurrency=int(data.get("concurrency", defaults.concurrency)),
         )
 
 
@@ -190,6 +191,8 @@ class Http:
             location = raw.headers.get("Location")
             if raw.is_redirect and location:
                 url = urljoin(raw.url, location)
+                if headers and (urlsplit(url).hostname or "").lower() != host:  # no credentials to another host
+                    headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
                 redirects.append(url)
                 params = None  # the Location already carries the query
                 if raw.status_code == 303 or (raw.status_code in (301, 302) and method == "POST"):

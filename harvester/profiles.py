@@ -51,7 +51,14 @@ def validate(data: Any, schema_name: str, source: str | Path) -> None:
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        lines = [f"{source}: key '{_key_path(e)}': {_expectation(e)}" for e in errors]
+        lines = []
+        for e in errors:
+            if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+                base = [str(p) for p in e.absolute_path]
+                for extra in sorted(set(e.instance) - set(e.schema.get("properties", {}))):
+                    lines.append(f"{source}: key '{'.'.join([*base, extra])}': {_expectation(e)}")
+            else:
+                lines.append(f"{source}: key '{_key_path(e)}': {_expectation(e)}")
         raise ProfileError("\n".join(lines))
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -18,7 +19,7 @@ app = typer.Typer(help="odq — harvest, assess, score and report government ope
                   pretty_exceptions_show_locals=False)
 portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
 app.add_typer(portals_app, name="portals")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: ODQ_DATABASE_URL or "
@@ -29,7 +30,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readab
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -113,7 +114,7 @@ def portals_list(json_output: JsonOption = False) -> None:
         return
     table = Table("id", "name", "level", "software", "url", "verified")
     for row in rows:
-        table.add_row(row["id"], row.get("name") or f"[red]{row.get('error')}[/]", row.get("level"),
+        table.add_row(escape(row["id"]), escape(row.get("name") or f"{row.get('error')}"), row.get("level"),
                       row.get("software"), row.get("url"), str(row.get("verified", "")))
     out.print(table)
 
@@ -131,10 +132,10 @@ def portals_validate(
     for path in targets:
         try:
             load_portal(path)
-            err.print(f"[green]ok[/] {path}", highlight=False)
+            err.print(f"[green]ok[/] {escape(str(path))}", highlight=False)
         except ProfileError as exc:
             failures += 1
-            err.print(f"[red]invalid[/] {exc}", highlight=False)
+            err.print(f"[red]invalid[/] {escape(str(exc))}", highlight=False)
     if failures:
         raise typer.Exit(1)
     err.print(f"{len(targets)} profile(s) valid")
@@ -172,7 +173,7 @@ def harvest(
                   f"{result.requests:,} requests, {result.bytes / 1e6:.1f} MB, {result.seconds:.1f} s",
                   highlight=False)
         for line in result.errors[:10]:
-            err.print(f"  · {line}", highlight=False)
+            err.print(f"  · {escape(line)}", highlight=False)
     if result.status != "complete":
         raise typer.Exit(1)
 

@@ -89,13 +89,15 @@ def _rewrite(package: dict[str, Any], base: str) -> dict[str, Any]:
 class ReplayServer:
     """Serves a ReplayCatalogue on a free loopback port; use as a context manager."""
 
-    def __init__(self, catalogue: ReplayCatalogue, host: str = "127.0.0.1", faults: Faults | None = None) -> None:
+    def __init__(
+        self, catalogue: ReplayCatalogue, host: str = "127.0.0.1", faults: Faults | None = None, port: int = 0
+    ) -> None:
         self.catalogue = catalogue
         self.faults = faults or Faults()
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._search_calls = 0
-        self._httpd = ThreadingHTTPServer((host, 0), self._handler())
+        self._httpd = ThreadingHTTPServer((host, port), self._handler())
         self._httpd.daemon_threads = True
         self.host = host
         self.port = self._httpd.server_address[1]

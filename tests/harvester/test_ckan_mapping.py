@@ -1,0 +1,74 @@
+"""Real CKAN envelopes from other portals map onto the record model."""
+
+from __future__ import annotations
+
+import json
+
+from harvester.adapters.ckan import map_package
+from harvester.records import DatasetRecord
+from tests.conftest import real_fixture
+
+
+def _load(*parts: str) -> dict:
+    return json.loads(real_fixture(*parts).read_text(encoding="utf-8"))
+
+
+def test_birmingham_package_search_envelope_maps_every_package():
+    envelope = _load("ckan_data.birmingham.gov.uk", "package_search_q_purchase_card.json")
+    packages = envelope["result"]["results"]
+    records = [map_package(p, "birmingham", "https://data.birmingham.gov.uk") for p in packages]
+    assert len(records) == len(packages) == 10
+    by_id = {r.native_id: r for r in records}
+    for package in packages:
+        record = by_id[package["id"]]
+        assert record.title == package["title"]
+        assert len(record.distributions) == len(package["resources"])
+        assert record.department == package["organization"]["title"]
+        assert [c.label for c in record.categories if c.dimension == "theme"] == [
+            g["title"] for g in package.get("groups", [])
+        ]
+        assert record.keywords == [t["display_name"] for t in package.get("tags", [])]
+        # Birmingham publishes empty formats: they stay unknown, never invented, unless the URL says.
+        for resource, distribution in zip(package["resources"], record.distributions, strict=True):
+            assert distribution.access_url == resource["url"]
+            assert distribution.format_raw == ((resource.get("format") or "").strip() or None)
+            if resource["format"] and resource["format"].upper() in ("XLS", "CSV", "PDF"):
+                assert distribution.format == resource["format"].upper()
+    big = max(records, key=lambda r: len(r.distributions))
+    assert len(big.distributions) == 45
+    # usage is not published by this portal: unknown, not zero
+    assert all(r.usage.downloads is None and r.usage.views is None for r in records)
+
+
+def test_hong_kong_frequency_and_api_flag():
+    package = _load("ckan_data.gov.hk", "package_show_hk-pland-pland1-2021-based-tpedm.json")["result"]
+    record = map_package(package, "hk", "https://data.gov.hk/en-data")
+    assert record.frequency_raw == package["update_frequency"] == "Every five years"
+    assert record.frequency == "P5Y"
+    assert record.department == "Planning Department"
+    assert [c.label for c in record.categories if c.dimension == "theme"] == ["Population"]
+    (distribution,) = record.distributions
+    assert package["resources"][0]["is_api"] == "Y"
+    assert distribution.is_api is True
+    assert distribution.format == "API"
+    assert record.licence is None  # license_id and license_title are null on this record
+
+
+def test_record_round_trips_through_its_stored_document():
+    package = _load("ckan_data.gov.hk", "package_show_hk-pland-pland1-2021-based-tpedm.json")["result"]
+    record = map_package(package, "hk", "https://data.gov.hk/en-data")
+    restored = DatasetRecord.from_dict({**json.loads(record.document_json()), "raw": None})
+    assert restored.title == record.title
+    assert restored.distributions == record.distributions
+    assert restored.categories == record.categories
+
+
+def test_broken_package_is_reported_not_fatal():
+    from harvester.adapters.ckan import CkanAdapter
+    from harvester.adapters.base import SkippedRecord
+    from harvester.http import Http
+
+    adapter = CkanAdapter({"id": "x", "url": "http://127.0.0.1:9"}, Http())
+    assert isinstance(adapter._map_or_skip(["not", "a", "package"]), SkippedRecord)
+    skipped = adapter._map_or_skip({"title": "no id or name"})
+    assert isinstance(skipped, SkippedRecord) and "name" in skipped.reason

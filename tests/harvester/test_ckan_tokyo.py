@@ -1,0 +1,103 @@
+"""The whole Tokyo CKAN catalogue replayed on loopback: harvest, store, link-check, against the raw file."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from checks.assess import AssessOptions, assess_harvest
+from harvester.run import run_harvest
+from harvester.store import DistributionRow, HarvestRecordRow, LinkCheckRow, Store
+from odq.pipeline import make_http
+from odq.replay import ReplayServer, catalogue_from_packages, load_jsonl_envelopes, web_url
+from tests.conftest import ckan_profile, real_fixture
+
+TOKYO = "ckan_catalog.data.metro.tokyo.lg.jp"
+
+
+def _raw_packages() -> list[dict]:
+    with gzip.open(real_fixture(TOKYO, "package_show_all.jsonl.gz")) as handle:
+        return [json.loads(line)["result"] for line in handle if line.strip()]
+
+
+def _recorded_404_urls() -> set[str]:
+    with real_fixture(TOKYO, "2021_12_404_url_list.csv").open(encoding="utf-8") as handle:
+        return {row[1] for row in csv.reader(handle) if len(row) > 1 and row[0].strip() == "404"}
+
+
+@pytest.fixture(scope="module")
+def tokyo(tmp_path_factory):
+    """Harvest and link-check the replayed catalogue once for every test in this module."""
+    raw = _raw_packages()
+    not_found = _recorded_404_urls()
+    with gzip.open(real_fixture(TOKYO, "package_show_all.jsonl.gz")) as handle:
+        packages = load_jsonl_envelopes(handle)
+    catalogue = catalogue_from_packages(packages, rewrite_urls=True, web_not_found=not_found)
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('tokyo') / 'odq.sqlite'}")
+    with ReplayServer(catalogue) as server:
+        profile = ckan_profile(server.base, "tokyo")
+        http = make_http(profile)
+        result = run_harvest(profile, store, http)
+        assessment = assess_harvest(
+            store, profile, http, options=AssessOptions(link_limit=None, validate_files=False, workers=8)
+        )
+        base = server.base
+    return {"raw": raw, "not_found": not_found, "store": store, "result": result, "assessment": assessment,
+            "base": base}
+
+
+def test_every_dataset_and_resource_is_stored(tokyo):
+    result = tokyo["result"]
+    raw = tokyo["raw"]
+    assert len(raw) == 5077
+    assert result.status == "complete"
+    assert result.errors_count == 0
+    assert result.datasets == len(raw) == 5077
+    assert result.distributions == sum(len(p["resources"]) for p in raw) == 58187
+    assert result.expected_total == 5077
+    # package_search pages of 1000 plus the count probe and the two classification lists.
+    assert result.requests <= 5077 // 1000 + 1 + 4
+
+
+def test_format_distribution_matches_the_raw_file(tokyo):
+    expected = Counter((r.get("format") or "").strip() or None for p in tokyo["raw"] for r in p["resources"])
+    store: Store = tokyo["store"]
+    with store.engine.connect() as conn:
+        stored = Counter(
+            conn.execute(
+                select(DistributionRow.format_raw)
+                .join(HarvestRecordRow, HarvestRecordRow.record_hash == DistributionRow.record_hash)
+                .where(HarvestRecordRow.harvest_id == tokyo["result"].harvest_id)
+            ).scalars()
+        )
+    assert stored == expected
+    assert expected["CSV"] == 41684 and expected["XLS"] == 5168 and expected["PDF"] == 4231
+
+
+def test_recorded_404_resources_are_broken_and_the_rest_alive(tokyo):
+    base, not_found = tokyo["base"], tokyo["not_found"]
+    resource_urls = {r["url"] for p in tokyo["raw"] for r in p["resources"] if (r.get("url") or "").startswith("http")}
+    expected_broken = {web_url(base, u) for u in resource_urls & not_found}
+    expected_alive = {web_url(base, u) for u in resource_urls - not_found}
+    assert len(expected_broken) > 1000  # 1,414 distinct recorded-404 URLs are still in the catalogue
+    with tokyo["store"].engine.connect() as conn:
+        checks = dict(conn.execute(select(LinkCheckRow.url, LinkCheckRow.alive)).all())
+    assert {u for u, alive in checks.items() if not alive} == expected_broken
+    assert {u for u, alive in checks.items() if alive} == expected_alive
+
+
+def test_link_measure_counts_datasets_with_a_broken_link(tokyo):
+    not_found = tokyo["not_found"]
+    with_links = [p for p in tokyo["raw"] if any((r.get("url") or "").startswith("http") for r in p["resources"])]
+    healthy = sum(
+        all(r["url"] not in not_found for r in p["resources"] if (r.get("url") or "").startswith("http"))
+        for p in with_links
+    )
+    measure = tokyo["assessment"].measure("links_alive_share")
+    assert measure["detail"]["applicable"] == len(with_links)
+    assert measure["value"] == pytest.approx(healthy / len(with_links))

@@ -1,0 +1,101 @@
+"""Harvest runs against a replayed real catalogue: atomic 'current', dedupe by content, faults, fallbacks."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import itertools
+
+import pytest
+
+from harvester.run import run_harvest
+from odq.pipeline import make_http
+from odq.replay import Faults, ReplayServer, catalogue_from_packages, load_jsonl_envelopes
+from tests.conftest import ckan_profile, real_fixture
+
+
+@pytest.fixture(scope="module")
+def packages() -> list[dict]:
+    """The first 1,200 Tokyo packages: enough for several pages at a small page size."""
+    path = real_fixture("ckan_catalog.data.metro.tokyo.lg.jp", "package_show_all.jsonl.gz")
+    with gzip.open(path) as handle:
+        return load_jsonl_envelopes(itertools.islice(handle, 1200))
+
+
+def _harvest(store, packages, faults=None, page_size=200, port=0, **profile_extra):
+    with ReplayServer(catalogue_from_packages(packages), faults=faults, port=port) as server:
+        profile = ckan_profile(server.base, "tokyo-sample", options={"page_size": page_size}, **profile_extra)
+        result = run_harvest(profile, store, make_http(profile), batch_size=150)
+    return result, server
+
+
+def test_a_harvest_interrupted_by_server_errors_leaves_the_previous_one_current(store, packages):
+    good, _ = _harvest(store, packages)
+    assert good.status == "complete" and good.datasets == 1200
+    assert store.current_harvest("tokyo-sample").id == good.harvest_id
+
+    # The portal breaks down after three pages: the new harvest is partial and not current.
+    broken, _ = _harvest(store, packages, faults=Faults(fail_search_after=4), page_size=200)
+    assert broken.status == "partial"
+    assert 0 < broken.datasets < 1200
+    assert any("broke off" in e for e in broken.errors)
+    assert store.current_harvest("tokyo-sample").id == good.harvest_id
+    stored = store.harvest(broken.harvest_id)
+    assert stored.status == "partial" and stored.errors_count == broken.errors_count
+    assert stored.bookmark is None  # an incomplete listing must not move the incremental bookmark
+
+
+def test_a_portal_that_fails_at_once_stores_a_failed_harvest(store, packages):
+    failed, _ = _harvest(store, packages, faults=Faults(fail_search_after=0))
+    assert failed.status == "failed"
+    assert failed.datasets == 0
+    assert store.current_harvest("tokyo-sample") is None
+
+
+def test_unchanged_records_are_stored_once_and_changes_are_new_versions(store, packages):
+    first, server = _harvest(store, packages)
+    assert first.new_records == 1200
+    # Same portal address (landing URLs are part of a record), same content: nothing new is stored.
+    second, _ = _harvest(store, packages, port=server.port)
+    assert second.status == "complete" and second.datasets == 1200
+    assert second.new_records == 0
+    changed = copy.deepcopy(packages)
+    changed[7]["title"] = "changed title"
+    third, _ = _harvest(store, changed, port=server.port)
+    assert third.new_records == 1
+    assert [r.title for r in store.records(third.harvest_id) if r.native_id == changed[7]["id"]] == ["changed title"]
+
+
+def test_page_size_shrinks_when_big_pages_fail(store, packages):
+    result, server = _harvest(store, packages, faults=Faults(fail_rows_above=100), page_size=400)
+    assert result.status == "complete"
+    assert result.datasets == 1200
+    info = store.harvest(result.harvest_id).info
+    assert info["catalogue"]["page_size_shrunk_to"] == 100
+
+
+def test_falls_back_to_package_list_and_package_show(store, packages):
+    result, server = _harvest(store, packages[:50], faults=Faults(search_disabled=True))
+    assert result.status == "complete"
+    assert result.datasets == 50
+    assert server.requests["/api/3/action/package_show"] == 50
+    assert store.harvest(result.harvest_id).info["catalogue"]["listing"] == "package_list+package_show"
+
+
+def test_datasets_added_while_paging_are_neither_dropped_nor_repeated(store, packages):
+    """Keyset paging on metadata_created: a dataset created mid-harvest cannot shift the pages."""
+    base = sorted(packages, key=lambda p: (p["metadata_created"], p["id"]))
+    catalogue = catalogue_from_packages(base)
+    with ReplayServer(catalogue) as server:
+        profile = ckan_profile(server.base, "moving", options={"page_size": 100})
+        from harvester.adapters.ckan import CkanAdapter
+
+        adapter = CkanAdapter(profile, make_http(profile))
+        seen = []
+        for record in adapter.records():
+            seen.append(record.native_id)
+            if len(seen) == 150:  # an old dataset is deleted and the listing shifts under us
+                del server.index.rows[3]
+                server.index.created.pop(3)
+    assert len(seen) == len(set(seen))  # nothing repeated
+    assert set(seen) == {p["id"] for p in base}  # nothing dropped (the deleted one was already read)
