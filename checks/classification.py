@@ -13,7 +13,8 @@ CATCH_ALL = {"其他", "其它", "综合", "綜合", "未分类", "未分類", "
              "miscellaneous", "general", "uncategorized", "uncategorised", "none"}
 SUBJECT_DIMENSIONS = {"theme", "sector", "other"}
 
-PUBLISHED = MeasureSpec("catalogue_published", FAMILY, "boolean", "是否发布开放目录", "catalogue published", point="3.4.1-1")
+PUBLISHED = MeasureSpec("catalogue_published", FAMILY, "boolean", "是否发布开放目录", "catalogue published",
+                        point="3.4.1-1")
 CATEGORISED = MeasureSpec("category_share", FAMILY, "share", "有主题/行业分类的数据集占比",
                           "share of datasets with a subject category", point="3.4.1-2")
 SPECIFIC = MeasureSpec("specific_category_share", FAMILY, "share", "分类不是“其他/综合”的数据集占比",

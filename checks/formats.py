@@ -52,7 +52,9 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     ).reindex(frame.index).fillna("no distribution")
 
     machine = _per_dataset(catalogue, infos.map(lambda i: bool(i and i.machine_readable))).fillna(False)
-    result.shares.append(ShareCheck(MACHINE, machine.astype(bool), "only " + formats_seen + ": nothing machine-readable"))
+    result.shares.append(
+        ShareCheck(MACHINE, machine.astype(bool), "only " + formats_seen + ": nothing machine-readable")
+    )
     open_ = _per_dataset(catalogue, infos.map(lambda i: bool(i and i.non_proprietary))).fillna(False)
     result.shares.append(ShareCheck(OPEN, open_.astype(bool), "only " + formats_seen + ": no open format"))
     api = _per_dataset(catalogue, dists["is_api"]).fillna(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from checks.assess import AssessOptions, Assessment, assess_harvest
+from checks.assess import Assessment, AssessOptions, assess_harvest
 from checks.scoring import load_systems, score
 from harvester.http import Http, Politeness
 from harvester.store import Store

@@ -64,8 +64,8 @@ def test_record_round_trips_through_its_stored_document():
 
 
 def test_broken_package_is_reported_not_fatal():
-    from harvester.adapters.ckan import CkanAdapter
     from harvester.adapters.base import SkippedRecord
+    from harvester.adapters.ckan import CkanAdapter
     from harvester.http import Http
 
     adapter = CkanAdapter({"id": "x", "url": "http://127.0.0.1:9"}, Http())
