@@ -88,13 +88,18 @@ class DatasetRecord:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def to_json(self) -> bytes:
-        """Canonical JSON (orjson serialises the nested dataclasses natively, without copying raw)."""
-        return orjson.dumps(self, option=orjson.OPT_SORT_KEYS)
-
     def document_json(self) -> bytes:
-        """The normalised record without the native JSON, as stored for the checks."""
+        """The normalised record without the native JSON (orjson serialises nested dataclasses natively)."""
         return orjson.dumps({name: getattr(self, name) for name in _DOCUMENT_FIELDS})
+
+    def raw_json(self) -> bytes:
+        """The native JSON with sorted keys, so a portal reordering keys does not make a new version."""
+        return orjson.dumps(self.raw, option=orjson.OPT_SORT_KEYS)
+
+    def content_hash(self) -> tuple[str, bytes, bytes]:
+        """(hash, document JSON, raw JSON): serialised once, used for both identity and storage."""
+        document, raw = self.document_json(), self.raw_json()
+        return content_hash(document, raw), document, raw
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DatasetRecord:
@@ -106,9 +111,13 @@ class DatasetRecord:
         return cls(**data)
 
 
-def content_hash(document: bytes) -> str:
+def content_hash(*parts: bytes) -> str:
     """Identity of a record's content: an unchanged dataset hashes the same in every harvest."""
-    return hashlib.sha256(document).hexdigest()
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))  # length-prefixed, so part boundaries cannot shift
+        digest.update(part)
+    return digest.hexdigest()
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in dataclass_fields(DatasetRecord) if f.name != "raw")

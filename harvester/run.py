@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -85,20 +88,17 @@ def run_harvest(
     result = HarvestResult(harvest_id=harvest_id, portal_id=profile["id"], status="running")
     requests_before, bytes_before = http.requests, http.bytes
     started = time.perf_counter()
-    store_seconds = 0.0
     mapping = _MappingReport()
     adapter = adapter_class(profile["software"])(profile, http)
     batch: list[DatasetRecord] = []
+    writer = _BatchWriter(store, harvest_id)
 
     def flush() -> None:
-        nonlocal store_seconds
-        if not batch:
-            return
-        t0 = time.perf_counter()
-        stored = store.add_records(harvest_id, batch)
-        store_seconds += time.perf_counter() - t0
-        result.new_records += stored.new_records
-        batch.clear()
+        if batch:
+            try:
+                writer.put(list(batch))
+            finally:
+                batch.clear()
 
     def note_error(message: str) -> None:
         result.errors_count += 1
@@ -119,22 +119,72 @@ def run_harvest(
         flush()
         result.status = "complete"
     except (HarvestAborted, FetchError) as exc:
-        flush()
+        with suppress(Exception):  # a store failure is reported by writer.close() below
+            flush()
         note_error(f"harvest broke off: {exc}")
         result.status = "partial" if mapping.total else "failed"
     except Exception as exc:  # an adapter bug must not lose what was already stored
-        flush()
+        with suppress(Exception):
+            flush()
         note_error(f"harvest failed: {type(exc).__name__}: {exc}")
         result.status = "partial" if mapping.total else "failed"
     except KeyboardInterrupt:
-        _finish(store, result, adapter, http, requests_before, bytes_before, started, store_seconds, mapping,
+        writer.close()
+        _finish(store, result, adapter, http, requests_before, bytes_before, started, writer.seconds, mapping,
                 status="failed")
         raise
+    try:
+        writer.close()  # waits until every batch is stored
+    except Exception as exc:  # a store failure means the harvest is not complete, whatever was listed
+        note_error(f"storing records failed: {type(exc).__name__}: {exc}")
+        result.status = "failed"
+    result.new_records = writer.new_records
+    store_seconds = writer.seconds
     if progress:
         progress(mapping.total, adapter.expected_total)
     _finish(store, result, adapter, http, requests_before, bytes_before, started, store_seconds, mapping,
             status=result.status)
     return result
+
+
+class _BatchWriter:
+    """Stores batches on a thread of its own, so hashing, compression and SQLite overlap with fetching.
+
+    The queue is short: a slow store applies back-pressure instead of piling records up in memory.
+    """
+
+    def __init__(self, store: Store, harvest_id: int, depth: int = 2) -> None:
+        self.store = store
+        self.harvest_id = harvest_id
+        self.queue: queue.Queue[list[DatasetRecord] | None] = queue.Queue(maxsize=depth)
+        self.new_records = 0
+        self.seconds = 0.0
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="odq-store-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the harvest is already lost, keep the producer from blocking
+            t0 = time.perf_counter()
+            try:
+                self.new_records += self.store.add_records(self.harvest_id, batch).new_records
+            except BaseException as exc:  # reported by close() on the harvest's thread
+                self.error = exc
+            self.seconds += time.perf_counter() - t0
+
+    def put(self, batch: list[DatasetRecord]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _finish(

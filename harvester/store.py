@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import zlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import zstandard
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from harvester.records import DatasetRecord, content_hash
+from harvester.records import DatasetRecord
 
 DEFAULT_DB_ENV = "ODQ_DATABASE_URL"
 
@@ -114,8 +115,8 @@ class RecordRow(Base):
     downloads: Mapped[int | None] = mapped_column(BigInteger)
     api_calls: Mapped[int | None] = mapped_column(BigInteger)
     problems: Mapped[str] = mapped_column(Text)  # JSON list
-    document: Mapped[bytes] = mapped_column(LargeBinary)  # zlib(orjson(record without raw))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)  # zlib(orjson(native JSON))
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # zstd(orjson(record without raw))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)  # zstd(orjson(native JSON))
 
 
 class HarvestRecordRow(Base):
@@ -194,12 +195,20 @@ class FileReportRow(Base):
 Index("ix_harvest_records_hash", HarvestRecordRow.record_hash)
 
 
-def _pack(value: Any) -> bytes:
-    return zlib.compress(orjson.dumps(value), 1)
+_codecs = threading.local()  # zstd (de)compressors are not thread-safe; one pair per thread
+
+
+def pack(data: bytes) -> bytes:
+    """zstd level 1: about four times faster than zlib at a better ratio, which matters at harvest speed."""
+    if not hasattr(_codecs, "compressor"):
+        _codecs.compressor = zstandard.ZstdCompressor(level=1)
+    return _codecs.compressor.compress(data)
 
 
 def unpack(blob: bytes) -> Any:
-    return orjson.loads(zlib.decompress(blob))
+    if not hasattr(_codecs, "decompressor"):
+        _codecs.decompressor = zstandard.ZstdDecompressor()
+    return orjson.loads(_codecs.decompressor.decompress(blob))
 
 
 @dataclass(slots=True)
@@ -252,23 +261,24 @@ class Store:
 
     def add_records(self, harvest_id: int, records: Sequence[DatasetRecord]) -> StoredBatch:
         """Store one batch in one transaction; a record whose content hash is known is not stored again."""
-        prepared: dict[str, tuple[DatasetRecord, bytes]] = {}
+        prepared: dict[str, tuple[DatasetRecord, bytes, bytes]] = {}
         membership: dict[str, str] = {}
         for record in records:
-            document = record.to_json()
-            digest = content_hash(document)
-            prepared.setdefault(digest, (record, document))
+            digest, document, raw = record.content_hash()
+            prepared.setdefault(digest, (record, document, raw))
             membership[record.native_id] = digest  # a repeated id within a harvest keeps its last version
         with self.engine.begin() as conn:
             known = set(
                 conn.execute(select(RecordRow.hash).where(RecordRow.hash.in_(list(prepared)))).scalars()
             )
-            fresh = [(h, r) for h, (r, _doc) in prepared.items() if h not in known]
+            fresh = [(h, *prepared[h]) for h in prepared if h not in known]
             if fresh:
-                conn.execute(insert(RecordRow), [_record_row(h, r) for h, r in fresh])
-                dist_rows = [_distribution_row(h, i, d) for h, r in fresh for i, d in enumerate(r.distributions)]
+                _bulk_insert(conn, RecordRow.__table__, [_record_row(h, r, doc, raw) for h, r, doc, raw in fresh])
+                dist_rows = [
+                    _distribution_row(h, i, d) for h, r, _doc, _raw in fresh for i, d in enumerate(r.distributions)
+                ]
                 if dist_rows:
-                    conn.execute(insert(DistributionRow), dist_rows)
+                    _bulk_insert(conn, DistributionRow.__table__, dist_rows)
             # Ids seen in an earlier batch of the same harvest are replaced, not duplicated.
             conn.execute(
                 HarvestRecordRow.__table__.delete().where(
@@ -276,8 +286,8 @@ class Store:
                     HarvestRecordRow.native_id.in_(list(membership)),
                 )
             )
-            conn.execute(
-                insert(HarvestRecordRow),
+            _bulk_insert(
+                conn, HarvestRecordRow.__table__,
                 [{"harvest_id": harvest_id, "native_id": n, "record_hash": h} for n, h in membership.items()],
             )
         return StoredBatch(
@@ -462,15 +472,29 @@ class Store:
             conn.execute(insert(LinkCheckRow), [{"checked_at": utcnow(), **r} for r in results])
 
 
+def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """executemany of plain rows; on SQLite straight through the driver, skipping per-row parameter processing
+    (a third of harvest time). Column names come from our own tables, never from portal content."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+    conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")  # fewer checkpoints while a harvest streams in
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
+def _record_row(digest: str, record: DatasetRecord, document: bytes, raw: bytes) -> dict[str, Any]:
     usage = record.usage
     return {
         "hash": digest,
@@ -496,8 +520,8 @@ def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
         "downloads": usage.downloads,
         "api_calls": usage.api_calls,
         "problems": orjson.dumps(record.problems).decode(),
-        "document": zlib.compress(record.document_json(), 1),
-        "raw": _pack(record.raw),
+        "document": pack(document),
+        "raw": pack(raw),
     }
 
 

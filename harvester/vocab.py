@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from harvester.profiles import load_yaml
@@ -15,6 +15,7 @@ from profiles import PROFILES_DIR
 FREQUENCY_CLASSES = ("continuous", "irregular", "never")
 
 
+@lru_cache(maxsize=65536)
 def normalise_label(text: str) -> str:
     """Key for label lookup: NFKC (full-width → half-width), lower case, inner whitespace collapsed."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
@@ -56,6 +57,20 @@ def format_info(code: str | None) -> FormatInfo | None:
 
 def normalise_format(raw: str | None, media_type: str | None = None, url: str | None = None) -> str | None:
     """The format code for a raw format string, else its media type, else the URL's file extension."""
+    declared = _declared_format(raw, media_type)
+    if declared or not url:
+        return declared
+    _by_code, by_label = _formats()
+    path = url.split("?")[0].split("#")[0].rsplit("/", 1)[-1]
+    if "." in path:
+        extension = normalise_label(path.rsplit(".", 1)[-1])
+        if extension in by_label and 1 <= len(extension) <= 7:
+            return by_label[extension]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _declared_format(raw: str | None, media_type: str | None) -> str | None:
     _by_code, by_label = _formats()
     for candidate in (raw, media_type):
         if candidate:
@@ -65,12 +80,6 @@ def normalise_format(raw: str | None, media_type: str | None = None, url: str | 
             key = key.split(";")[0].strip()
             if key in by_label:
                 return by_label[key]
-    if url:
-        path = url.split("?")[0].split("#")[0].rsplit("/", 1)[-1]
-        if "." in path:
-            extension = normalise_label(path.rsplit(".", 1)[-1])
-            if extension in by_label and 1 <= len(extension) <= 7:
-                return by_label[extension]
     return None
 
 

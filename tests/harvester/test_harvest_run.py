@@ -99,3 +99,21 @@ def test_datasets_added_while_paging_are_neither_dropped_nor_repeated(store, pac
                 server.index.created.pop(3)
     assert len(seen) == len(set(seen))  # nothing repeated
     assert set(seen) == {p["id"] for p in base}  # nothing dropped (the deleted one was already read)
+
+
+def test_a_store_failure_mid_harvest_fails_the_harvest_and_keeps_the_last_good_one(store, packages, monkeypatch):
+    good, server = _harvest(store, packages)
+    calls = {"n": 0}
+    original = store.add_records
+
+    def failing(harvest_id, records):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return original(harvest_id, records)
+
+    monkeypatch.setattr(store, "add_records", failing)
+    bad, _ = _harvest(store, packages, port=server.port)
+    assert bad.status == "failed"
+    assert any("disk full" in e for e in bad.errors)
+    assert store.current_harvest("tokyo-sample").id == good.harvest_id
