@@ -13,7 +13,7 @@ import bisect
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +23,9 @@ import orjson
 
 MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max
 _RANGE = re.compile(r"(metadata_created|metadata_modified):\[(\S+) TO (\S+)\]")
+
+
+Route = Callable[[dict[str, str], bytes, str], tuple[int, bytes, str]]
 
 
 @dataclass
@@ -42,6 +45,9 @@ class ReplayCatalogue:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (body, content type)
     web_not_found: set[str] = field(default_factory=set)  # original URLs the replayed web answers 404 for
     rewrite_urls: bool = False  # point resource URLs at the replayed web
+    # Dynamic endpoints for other portal APIs (Socrata, OpenDataSoft, vendor JSON APIs...):
+    # path -> handler(params, body, base_url) -> (status, body, content type).
+    routes: dict[str, Route] = field(default_factory=dict)
 
 
 def web_url(base: str, url: str) -> str:
@@ -192,14 +198,21 @@ class ReplayServer:
             def do_GET(self) -> None:
                 self._serve(head=False)
 
-            def _serve(self, head: bool) -> None:
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._serve(head=False, body=self.rfile.read(length) if length else b"")
+
+            def _serve(self, head: bool, body: bytes = b"") -> None:
                 parts = urlsplit(self.path)
                 path = unquote(parts.path)
                 with server._lock:
                     server.requests[path] += 1
                 params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 content_type = "application/json;charset=utf-8"
-                if path.startswith("/api/3/action/"):
+                route = server.catalogue.routes.get(path)
+                if route is not None:
+                    status, body, content_type = route(params, body, server.base)
+                elif path.startswith("/api/3/action/"):
                     status, body = server.action(path.rsplit("/", 1)[-1], params)
                 elif path.startswith("/web/"):
                     status, body, content_type = server._web(self.path)

@@ -9,6 +9,13 @@ from harvester.adapters.base import Adapter
 # family -> "module:Class"; imported on use so one family's dependencies never slow another.
 REGISTRY: dict[str, str] = {
     "ckan": "harvester.adapters.ckan:CkanAdapter",
+    "socrata": "harvester.adapters.socrata:SocrataAdapter",
+    "opendatasoft": "harvester.adapters.opendatasoft:OpenDataSoftAdapter",
+    "dcat": "harvester.adapters.dcat:DcatAdapter",
+    "datajson": "harvester.adapters.datajson:DataJsonAdapter",
+    "udata": "harvester.adapters.udata:UDataAdapter",
+    "file": "harvester.adapters.catalogue_file:CatalogueFileAdapter",
+    "jsonapi": "harvester.adapters.jsonapi:JsonApiAdapter",
 }
 
 
@@ -19,4 +26,9 @@ def adapter_class(family: str) -> type[Adapter]:
         known = ", ".join(sorted(REGISTRY))
         raise NotImplementedError(f"no adapter for software {family!r} yet (available: {known})") from None
     module_name, class_name = target.split(":")
-    return getattr(import_module(module_name), class_name)
+    try:
+        return getattr(import_module(module_name), class_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise NotImplementedError(f"the {family!r} adapter is not available in this version of odq") from None
