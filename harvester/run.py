@@ -35,6 +35,7 @@ class HarvestResult:
     status: str
     datasets: int = 0
     new_records: int = 0
+    carried_forward: int = 0
     distributions: int = 0
     errors_count: int = 0
     errors: list[str] = field(default_factory=list)
@@ -138,6 +139,9 @@ def run_harvest(
     except Exception as exc:  # a store failure means the harvest is not complete, whatever was listed
         note_error(f"storing records failed: {type(exc).__name__}: {exc}")
         result.status = "failed"
+    if result.status == "complete" and getattr(adapter, "incremental", False) and previous is not None:
+        # Only changes were listed: every other dataset of the last complete harvest stands unchanged.
+        result.carried_forward = store.carry_forward(harvest_id, previous.id)
     result.new_records = writer.new_records
     store_seconds = writer.seconds
     if progress:

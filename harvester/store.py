@@ -28,6 +28,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -223,7 +224,9 @@ class Store:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_database_url()
-        self.engine: Engine = create_engine(self.url)
+        # Several portals may be harvested at once: SQLite writers then wait their turn instead of failing.
+        connect_args = {"timeout": 120} if self.url.startswith("sqlite") else {}
+        self.engine: Engine = create_engine(self.url, connect_args=connect_args)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
@@ -296,21 +299,17 @@ class Store:
             distributions=sum(len(prepared[h][0].distributions) for h in membership.values()),
         )
 
-    def carry_forward(self, harvest_id: int, from_harvest_id: int, native_ids: Iterable[str]) -> int:
-        """Link unchanged records of an earlier harvest into this one (incremental harvests)."""
-        ids = list(native_ids)
+    def carry_forward(self, harvest_id: int, from_harvest_id: int) -> int:
+        """Link the records of an earlier harvest that this (incremental) harvest did not list again."""
+        listed = select(HarvestRecordRow.native_id).where(HarvestRecordRow.harvest_id == harvest_id)
+        earlier = select(
+            literal(harvest_id), HarvestRecordRow.native_id, HarvestRecordRow.record_hash
+        ).where(HarvestRecordRow.harvest_id == from_harvest_id, HarvestRecordRow.native_id.not_in(listed))
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(HarvestRecordRow.native_id, HarvestRecordRow.record_hash).where(
-                    HarvestRecordRow.harvest_id == from_harvest_id, HarvestRecordRow.native_id.in_(ids)
-                )
-            ).all()
-            if rows:
-                conn.execute(
-                    insert(HarvestRecordRow),
-                    [{"harvest_id": harvest_id, "native_id": n, "record_hash": h} for n, h in rows],
-                )
-        return len(rows)
+            result = conn.execute(
+                insert(HarvestRecordRow).from_select(["harvest_id", "native_id", "record_hash"], earlier)
+            )
+        return int(result.rowcount or 0)
 
     def finish_harvest(self, harvest_id: int, *, status: str, **values: Any) -> None:
         """Close a harvest; only a complete one becomes the portal's current harvest."""

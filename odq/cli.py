@@ -143,22 +143,51 @@ def portals_validate(
 
 @app.command()
 def harvest(
-    portal: Annotated[str, typer.Argument(help="A portal id from profiles/portals, or the path of a profile.")],
+    portal: Annotated[str | None, typer.Argument(help="A portal id from profiles/portals, or the path of a profile.")]
+    = None,
     db: DbOption = None,
     allow_host: AllowOption = None,
     incremental: Annotated[bool, typer.Option(help="Ask only for what changed since the last harvest.")] = False,
+    due: Annotated[bool, typer.Option("--due", help="Harvest every profile whose cron schedule is due.")] = False,
+    all_portals: Annotated[bool, typer.Option("--all", help="Harvest every profile in profiles/portals.")] = False,
+    workers: Annotated[int, typer.Option(help="Portals harvested at once with --due/--all.")] = 4,
     json_output: JsonOption = False,
 ) -> None:
     """Harvest a portal's whole catalogue into the store (a failed harvest never replaces the last good one)."""
-    from harvester.profiles import ProfileError, find_portal
+    from harvester.profiles import ProfileError, find_portal, load_portal, portal_profile_paths
     from harvester.run import run_harvest
-    from odq.pipeline import make_http
+    from odq.pipeline import harvest_many, make_http
 
+    store = _store(db)
+    if due or all_portals:
+        if portal:
+            _fail("give a portal or --due/--all, not both")
+        from harvester.schedule import is_due
+
+        try:
+            profiles = [load_portal(p) for p in portal_profile_paths()]
+            chosen = [p for p in profiles if all_portals or is_due(p, store)]
+        except ProfileError as exc:
+            _fail(str(exc))
+        results = harvest_many(chosen, store, allow_host or [], workers=workers, incremental=incremental)
+        summary = [r.to_dict() if not isinstance(r, Exception) else {"portal_id": p["id"], "status": "failed",
+                   "errors": [f"{type(r).__name__}: {r}"]} for p, r in zip(chosen, results, strict=True)]
+        if json_output:
+            _print_json(summary)
+        else:
+            for row in summary:
+                err.print(f"{row['status']:>9} {escape(row['portal_id'])}: {row.get('datasets', 0):,} datasets",
+                          highlight=False)
+            err.print(f"{len(summary)} portal(s) harvested" if summary else "no portal is due")
+        if any(row["status"] != "complete" for row in summary):
+            raise typer.Exit(1)
+        return
+    if not portal:
+        _fail("name a portal (id or profile file), or use --due or --all")
     try:
         profile = find_portal(portal)
     except ProfileError as exc:
         _fail(str(exc))
-    store = _store(db)
     http = make_http(profile, allow_host or [])
     with _progress(not json_output) as progress:
         result = run_harvest(profile, store, http, incremental=incremental,
@@ -167,7 +196,7 @@ def harvest(
         _print_json(result.to_dict())
     else:
         colour = {"complete": "green", "partial": "yellow", "failed": "red"}[result.status]
-        err.print(f"[{colour}]{result.status}[/] harvest #{result.harvest_id} of {profile['id']}: "
+        err.print(f"[{colour}]{result.status}[/] harvest #{result.harvest_id} of {escape(profile['id'])}: "
                   f"{result.datasets:,} datasets ({result.new_records:,} new versions), "
                   f"{result.distributions:,} distributions, {result.errors_count} errors, "
                   f"{result.requests:,} requests, {result.bytes / 1e6:.1f} MB, {result.seconds:.1f} s",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from checks.assess import Assessment, AssessOptions, assess_harvest
 from checks.scoring import load_systems, score
 from harvester.http import Http, Politeness
+from harvester.run import HarvestResult, run_harvest
 from harvester.store import Store
 from reports.model import build_report
 from reports.render import write_report
@@ -18,6 +20,25 @@ def make_http(profile: dict[str, Any] | None = None, allow_hosts: list[str] | tu
     profile = profile or {}
     hosts = [*allow_hosts, *(profile.get("allow_hosts") or [])]
     return Http(allow_hosts=hosts, politeness=Politeness.from_profile(profile.get("politeness")))
+
+
+def harvest_many(
+    profiles: list[dict[str, Any]], store: Store, allow_hosts: list[str] | tuple[str, ...] = (), workers: int = 4,
+    incremental: bool = False,
+) -> list[HarvestResult | Exception]:
+    """Harvest several portals at once; each has its own client, so each keeps its own politeness budget."""
+
+    def one(profile: dict[str, Any]) -> HarvestResult | Exception:
+        http = make_http(profile, allow_hosts)
+        try:
+            return run_harvest(profile, store, http, incremental=incremental)
+        except Exception as exc:  # one portal's failure must not stop the others
+            return exc
+        finally:
+            http.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="odq-harvest") as pool:
+        return list(pool.map(one, profiles))
 
 
 def score_harvest(store: Store, portal: dict[str, Any], harvest_id: int) -> list[dict[str, Any]]:

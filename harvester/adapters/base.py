@@ -21,6 +21,7 @@ class SkippedRecord:
 class Adapter(Protocol):
     family: ClassVar[str]
     expected_total: int | None  # how many datasets the portal says it has, once known
+    incremental: bool  # set by records(): True when only what changed since the bookmark was listed
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None: ...
 

@@ -38,13 +38,18 @@ class CkanAdapter:
         self.page_size = int(options.get("page_size", 1000))
         self.min_page_size = int(options.get("min_page_size", 10))
         self.expected_total: int | None = None
+        self.incremental = False  # True when records() yields only what changed since the bookmark
         self._newest_modified: str | None = None
         self._info: dict[str, Any] = {"listing": None, "dimensions": {}}
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
-        self._load_classification()
         modified_since = (since or {}).get("modified_since")
+        if modified_since and (since or {}).get("dimensions") is not None:
+            # Incremental: the classification lists rarely change; the last full harvest's stand.
+            self._info["dimensions"] = since["dimensions"]
+        else:
+            self._load_classification()
         try:  # rows=0 asks only for the count: a cheap probe of whether package_search works here
             first = self._search_page(rows=0, start=0, created_from=None, modified_since=modified_since)
         except FetchError as exc:
@@ -52,14 +57,21 @@ class CkanAdapter:
                 raise HarvestAborted(f"package_search failed: {exc.reason}") from exc
             first = None
         if first is None:
-            if modified_since:
-                raise HarvestAborted("package_search is unavailable, so an incremental harvest is not possible")
+            if modified_since:  # nothing to filter with: a full listing is the only honest answer
+                self._info["incremental_refused"] = "package_search is unavailable"
+                self._load_classification()
             self._info["listing"] = "package_list+package_show"
             yield from self._list_and_show()
             return
-        self.expected_total = int(first.get("count") or 0)
         self._info["listing"] = "package_search"
         self._info["search"] = True
+        if modified_since:
+            self.incremental = True
+            self._newest_modified = modified_since
+        else:
+            self.expected_total = int(first.get("count") or 0)
+        if int(first.get("count") or 0) == 0:
+            return
         yield from self._keyset_pages(modified_since)
 
     def _action(self, name: str, **params: Any) -> Any:
@@ -165,7 +177,9 @@ class CkanAdapter:
         return record
 
     def bookmark(self) -> dict[str, Any]:
-        return {"modified_since": self._newest_modified} if self._newest_modified else {}
+        if not self._newest_modified:
+            return {}
+        return {"modified_since": self._newest_modified, "dimensions": self._info.get("dimensions")}
 
     def catalogue_info(self) -> dict[str, Any]:
         return self._info
