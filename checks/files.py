@@ -6,33 +6,13 @@ import hashlib
 from typing import Any
 
 import pandas as pd
-from charset_normalizer import from_bytes
 
+from harvester.encoding import detect_encoding
 from harvester.http import BodyTooLarge, FetchError, Http
 from harvester.vocab import format_info
 
 FILE_BYTE_CAP = 5 * 1024 * 1024
 ROW_CAP = 10_000
-# Encodings a Chinese or Taiwanese portal publishes in, tried before charset-normalizer guesses.
-_LIKELY_ENCODINGS = ("utf-8", "gb18030", "big5")
-
-
-def detect_encoding(body: bytes) -> str:
-    """BOM first, then strict decoding with the likely encodings, then charset-normalizer's best guess."""
-    if body.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    for encoding in _LIKELY_ENCODINGS:
-        try:
-            body.decode(encoding)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(body[:200_000]).best()
-    return best.encoding if best else "utf-8"
-
-
 def sniff_format(body: bytes) -> str | None:
     """What the bytes are, whatever the catalogue says: portals label XLSX as XLS and pages as CSV."""
     head = body[:512].lstrip()

@@ -15,7 +15,7 @@ from harvester.run import run_harvest
 from harvester.store import DistributionRow, HarvestRecordRow, LinkCheckRow, Store
 from odq.pipeline import make_http
 from odq.replay import ReplayServer, catalogue_from_packages, load_jsonl_envelopes, web_url
-from tests.conftest import ckan_profile, real_fixture
+from tests.conftest import ckan_profile, real_fixture, reference_fixture
 
 TOKYO = "ckan_catalog.data.metro.tokyo.lg.jp"
 
@@ -101,3 +101,35 @@ def test_link_measure_counts_datasets_with_a_broken_link(tokyo):
     measure = tokyo["assessment"].measure("links_alive_share")
     assert measure["detail"]["applicable"] == len(with_links)
     assert measure["value"] == pytest.approx(healthy / len(with_links))
+
+
+# The test's own reading of Tokyo's raw format strings (upper-cased): two aliases, a typo and RDF/XML.
+_ALIASES = {"RDF": "RDF_XML", "XISX": "XLSX", "HTML-": "HTML"}
+# ckanext-qa openness stars as indicators.md states them; every other openly published format earns 1 star,
+# structured specialist formats (point clouds, 3D meshes) 2; unknown or empty formats 0.
+_STARS = {"RDF_XML": 5, "CSV": 3, "JSON": 3, "XML": 3, "GEOJSON": 3, "KML": 3, "GTFS": 3,
+          "XLS": 2, "XLSX": 2, "SHP": 2, "LAS": 2, "OBJ": 2, "PLY": 2, "HTML": 0}
+
+
+def _code(raw_format: str | None) -> str | None:
+    text = (raw_format or "").strip().upper()
+    return _ALIASES.get(text, text) or None
+
+
+def test_machine_readable_share_uses_the_mqa_vocabulary(tokyo):
+    listing = reference_fixture("mqa_reference_vocabularies", "edp-machine-readable-formats.txt").read_text()
+    machine_readable = {line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("#")}
+    assert len(machine_readable) == 20
+    expected = sum(
+        any(_code(r.get("format")) in machine_readable for r in p["resources"]) for p in tokyo["raw"]
+    ) / len(tokyo["raw"])
+    assert tokyo["assessment"].measure("machine_readable_share")["value"] == pytest.approx(expected)
+
+
+def test_openness_star_distribution(tokyo):
+    expected = Counter()
+    for package in tokyo["raw"]:
+        codes = [_code(r.get("format")) for r in package["resources"]]
+        expected[str(max((_STARS.get(c, 1) if c else 0 for c in codes), default=0))] += 1
+    measure = tokyo["assessment"].measure("openness_stars_mean")
+    assert measure["detail"]["distribution"] == dict(expected)

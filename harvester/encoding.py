@@ -1,0 +1,35 @@
+"""Text encodings of files portals publish: detected from the bytes, never assumed."""
+
+from __future__ import annotations
+
+from charset_normalizer import from_bytes
+
+# What Chinese and Taiwanese portals publish in besides UTF-8. cp950 is Big5 as Windows writes it (a superset).
+_LEGACY = ("gb18030", "cp950")
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(body: bytes) -> str:
+    """BOM, then strict UTF-8, then GB18030 vs Big5/CP950 — which both often decode the same bytes without error,
+    so charset-normalizer's coherence test decides between them — then charset-normalizer's best guess."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if _decodes(body, "utf-8"):
+        return "utf-8"
+    sample = body[:200_000]
+    candidates = [e for e in _LEGACY if _decodes(body, e)]
+    if len(candidates) == 1:
+        return candidates[0]
+    best = from_bytes(sample, cp_isolation=candidates or None).best()
+    if best is None:
+        return candidates[0] if candidates else "utf-8"
+    return "cp950" if best.encoding in ("big5", "cp950", "big5hkscs") else best.encoding

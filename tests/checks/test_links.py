@@ -1,0 +1,93 @@
+"""Link checks: HEAD then GET where HEAD is refused, reuse of recent results, and no request to private hosts."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from checks.assess import AssessOptions, assess_harvest
+from checks.links import check_links, sample_urls
+from harvester.http import Http, Politeness
+from harvester.run import run_harvest
+from odq.pipeline import make_http
+from odq.replay import ReplayCatalogue, ReplayServer
+from tests.conftest import ckan_profile
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    hits: list[str]
+
+    def _answer(self) -> None:
+        self.hits.append(f"{self.command} {self.path}")
+        status = 405 if self.command == "HEAD" and self.path.startswith("/no-head") else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(b"ok")
+
+    do_GET = do_HEAD = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+def _server(host: str):
+    handler = type("Handler", (_Recorder,), {"hits": []})
+    try:
+        httpd = ThreadingHTTPServer((host, 0), handler)
+    except OSError as exc:  # some sandboxes only route 127.0.0.1
+        pytest.skip(f"cannot bind {host}: {exc}")
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, handler.hits
+
+
+def test_a_private_address_in_a_catalogue_is_never_requested(store):
+    canary, canary_hits = _server("127.0.0.2")  # stands for an intranet host named in a hostile catalogue
+    inside = f"http://127.0.0.2:{canary.server_address[1]}"
+    package = {
+        "id": "hostile", "name": "hostile", "title": "内网资源", "metadata_created": "2024-01-01T00:00:00",
+        "metadata_modified": "2024-01-01T00:00:00",
+        "resources": [{"id": "r1", "url": f"{inside}/admin/secret.csv", "format": "CSV"},
+                      {"id": "r2", "url": "{base}/files/ok.csv", "format": "CSV"}],
+    }
+    catalogue = ReplayCatalogue(packages=[package], files={"files/ok.csv": (b"a,b\n1,2\n", "text/csv")})
+    try:
+        with ReplayServer(catalogue) as server:
+            profile = ckan_profile(server.base, "hostile")  # allow-lists 127.0.0.1 only
+            http = make_http(profile)
+            assert run_harvest(profile, store, http).status == "complete"
+            assessment = assess_harvest(store, profile, http, options=AssessOptions(link_limit=None))
+    finally:
+        canary.shutdown()
+    assert canary_hits == []
+    links = {m["measure_id"]: m for m in assessment.measures}
+    assert links["links_checked"]["detail"]["broken"] == 1
+    messages = [f["message"] for f in assessment.findings if f["measure_id"] == "links_alive_share"]
+    assert any("127.0.0.2" in m and "refused" in m for m in messages)
+
+
+def test_head_refused_falls_back_to_get_and_results_are_reused(store):
+    httpd, hits = _server("127.0.0.1")
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    http = Http(allow_hosts=["127.0.0.1"], politeness=Politeness(1000, 4))
+    try:
+        urls = [f"{base}/no-head/a.csv", f"{base}/fine.csv"]
+        first = check_links(http, urls, store=store, reuse_days=7)
+        assert first.set_index("url")["alive"].to_dict() == {urls[0]: True, urls[1]: True}
+        assert sorted(hits) == sorted(["HEAD /no-head/a.csv", "GET /no-head/a.csv", "HEAD /fine.csv"])
+        hits.clear()
+        again = check_links(http, urls, store=store, reuse_days=7)
+        assert hits == []  # recent results are reused, the host is not asked again
+        assert len(again) == 2 and again["alive"].all()
+    finally:
+        httpd.shutdown()
+
+
+def test_sample_is_stable_and_bounded():
+    urls = [f"https://example.org/{i}.csv" for i in range(100)] + ["ftp://x/y", None, "https://example.org/1.csv"]
+    sample = sample_urls(urls, 10)
+    assert len(sample) == 10 and sample == sample_urls(reversed(urls), 10)
+    assert len(sample_urls(urls, None)) == 100
