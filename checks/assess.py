@@ -71,7 +71,8 @@ def assess_harvest(
         harvest_id = current.id
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    catalogue = load_catalogue(store, harvest_id, portal)
+    catalogue = load_catalogue(store, harvest_id, portal,
+                               with_distributions=options.check_links or options.validate_files)
     timings["load"] = time.perf_counter() - started
 
     if options.check_links:
@@ -178,7 +179,8 @@ def _collect(
         for spec, value, detail in result.values.values():
             measures.append({"measure_id": spec.id, "family": result.family, "value": value,
                              "detail": {**_spec_detail(spec), **_jsonable(detail)}})
-        findings.extend(result.findings)
+        findings.extend({**f, "title": f.get("title") or (titles.get(f["native_id"]) if f.get("native_id") else None)}
+                        for f in result.findings)
         total += len(result.findings)
     return measures, findings, total
 

@@ -17,7 +17,7 @@ DATASET_COLUMNS = (
     RecordRow.description_length, RecordRow.categories, RecordRow.keywords, RecordRow.frequency_raw,
     RecordRow.frequency, RecordRow.issued, RecordRow.modified, RecordRow.licence, RecordRow.open_type,
     RecordRow.fields_count, RecordRow.fields_described, RecordRow.fields_typed, RecordRow.distributions_count,
-    RecordRow.views, RecordRow.downloads, RecordRow.api_calls, RecordRow.problems,
+    RecordRow.formats, RecordRow.has_api, RecordRow.views, RecordRow.downloads, RecordRow.api_calls, RecordRow.problems,
 )
 
 
@@ -37,8 +37,14 @@ def _decode_json_column(column: pd.Series) -> pd.Series:
     return column.map(orjson.loads)
 
 
-def load_catalogue(store: Store, harvest_id: int, portal: dict[str, Any]) -> Catalogue:
-    """Read a harvest's flat record columns straight from SQL; nested lists stay small JSON texts."""
+def load_catalogue(
+    store: Store, harvest_id: int, portal: dict[str, Any], *, with_distributions: bool = True
+) -> Catalogue:
+    """Read a harvest's flat record columns straight from SQL; nested lists stay small JSON texts.
+
+    The distribution rows (ten per dataset on many portals) are only read when links or files are checked:
+    the metadata families work from the per-dataset `formats` and `has_api` columns.
+    """
     harvest = store.harvest(harvest_id)
     membership = HarvestRecordRow.harvest_id == harvest_id
     dataset_query = (
@@ -57,13 +63,15 @@ def load_catalogue(store: Store, harvest_id: int, portal: dict[str, Any]) -> Cat
     )
     with store.engine.connect() as conn:
         datasets = pd.read_sql(dataset_query, conn)
-        distributions = pd.read_sql(distribution_query, conn)
-    for column in ("categories", "keywords", "problems"):
+        distributions = (pd.read_sql(distribution_query, conn) if with_distributions
+                         else pd.DataFrame(columns=[c.name for c in distribution_query.selected_columns]))
+    for column in ("categories", "keywords", "problems", "formats"):
         datasets[column] = _decode_json_column(datasets[column])
     datasets = datasets.set_index("native_id", drop=False)
     datasets.index.name = "dataset"
     for column in ("views", "downloads", "api_calls"):
         datasets[column] = datasets[column].astype("Int64")
+    datasets["has_api"] = datasets["has_api"].astype(bool)
     distributions["is_api"] = distributions["is_api"].astype(bool)
     return Catalogue(
         harvest_id=harvest_id,

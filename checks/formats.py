@@ -30,6 +30,11 @@ VALID = MeasureSpec("valid_file_share", FAMILY, "share", "抽样表格文件通�
                     "share of sampled tabular files that validate", point="3.4.2-3")
 ERROR_RATE = MeasureSpec("errors_per_1000_rows", FAMILY, "count", "抽样文件每千行错误数",
                          "errors per 1,000 rows in sampled files", good="low", point="3.4.2-3")
+CONTENT_TYPE = MeasureSpec("declared_format_matches_share", FAMILY, "share", "声明格式与实际内容类型一致的链接占比",
+                           "share of checked links whose content type matches the declared format", point="3.4.2-3")
+# Servers that label everything generically say nothing about the format either way.
+_GENERIC_TYPES = {"application/octet-stream", "binary/octet-stream", "application/download",
+                  "application/force-download", "application/x-download", ""}
 EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
                     good="low", point="3.4.2-3")
 FRAGMENTED = MeasureSpec("fragmented_share", FAMILY, "share", "按年份/区县拆分的碎片化数据集占比",
@@ -37,30 +42,29 @@ FRAGMENTED = MeasureSpec("fragmented_share", FAMILY, "share", "按年份/区县�
                          point="3.4.2-3")
 
 
-def _per_dataset(catalogue: Catalogue, column: pd.Series, how: str = "any") -> pd.Series:
-    grouped = column.groupby(catalogue.distributions["native_id"])
-    aggregated = grouped.any() if how == "any" else grouped.max()
-    return aggregated.reindex(catalogue.datasets.index)
+def _any_format(codes: pd.Series, flag: str) -> pd.Series:
+    """Per dataset: does any of its format codes have the vocabulary flag (column-wise, via explode)."""
+    exploded = codes.explode()
+    flags = exploded.map(lambda c: bool((i := format_info(c)) and getattr(i, flag)) if isinstance(c, str) else False)
+    return flags.groupby(level=0).any().reindex(codes.index, fill_value=False).astype(bool)
 
 
 def evaluate(catalogue: Catalogue) -> FamilyResult:
     result = FamilyResult(FAMILY)
-    frame, dists = catalogue.datasets, catalogue.distributions
-    infos = dists["format"].map(format_info)
-    formats_seen = dists.groupby("native_id")["format_raw"].agg(
-        lambda s: ", ".join(sorted({str(x) for x in s if x})) or "no declared format"
-    ).reindex(frame.index).fillna("no distribution")
+    frame = catalogue.datasets
+    codes = frame["formats"]
+    formats_seen = codes.map(lambda cs: ", ".join(cs) if cs else "no recognised format")
 
-    machine = _per_dataset(catalogue, infos.map(lambda i: bool(i and i.machine_readable))).fillna(False)
-    result.shares.append(
-        ShareCheck(MACHINE, machine.astype(bool), "only " + formats_seen + ": nothing machine-readable")
-    )
-    open_ = _per_dataset(catalogue, infos.map(lambda i: bool(i and i.non_proprietary))).fillna(False)
-    result.shares.append(ShareCheck(OPEN, open_.astype(bool), "only " + formats_seen + ": no open format"))
-    api = _per_dataset(catalogue, dists["is_api"]).fillna(False)
-    result.shares.append(ShareCheck(API, api.astype(bool), "no API access", mostly=0.3))
+    machine = _any_format(codes, "machine_readable")
+    result.shares.append(ShareCheck(MACHINE, machine, "only " + formats_seen + ": nothing machine-readable"))
+    open_ = _any_format(codes, "non_proprietary")
+    result.shares.append(ShareCheck(OPEN, open_, "only " + formats_seen + ": no open format"))
+    api = frame["has_api"] | _any_format(codes, "api")
+    result.shares.append(ShareCheck(API, api, "no API access", mostly=0.3))
 
-    stars = _per_dataset(catalogue, infos.map(lambda i: i.stars if i else 0), how="max").fillna(0).astype(int)
+    exploded = codes.explode()
+    star_values = exploded.map(lambda c: (i.stars if (i := format_info(c)) else 1) if isinstance(c, str) else 0)
+    stars = star_values.groupby(level=0).max().reindex(frame.index, fill_value=0).astype(int)
     result.value(STARS, float(stars.mean()) if len(stars) else None,
                  distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()})
 
@@ -94,6 +98,7 @@ def _links(catalogue: Catalogue, result: FamilyResult) -> None:
     ).reindex(catalogue.datasets.index)
     message = "broken link: " + broken.fillna("")
     result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), message))
+    _content_types(dists, result)
     result.values.setdefault(
         "links_checked", (MeasureSpec("links_checked", FAMILY, "count", "检测的链接数", "links checked"),
                           float(len(links)), {"broken": int((~links["alive"]).sum())}),
@@ -124,3 +129,25 @@ def _files(catalogue: Catalogue, result: FamilyResult) -> None:
             result.findings.append({"family": FAMILY, "measure_id": VALID.id, "native_id": report["native_id"],
                                     "title": report.get("title"),
                                     "message": f"{report['url']}: {reason} (encoding {report.get('encoding')})"})
+
+
+def _content_types(checked: pd.DataFrame, result: FamilyResult) -> None:
+    """Declared format against the Content-Type the link actually answered with (live links only)."""
+    live = checked[checked["alive"] & checked["format"].notna() & checked["content_type"].notna()]
+    live = live[~live["content_type"].isin(_GENERIC_TYPES)]
+    if live.empty:
+        result.value(CONTENT_TYPE, None, compared=0)
+        return
+    expected = live["format"].map(lambda c: (i := format_info(c)) is not None and bool(i.media_types))
+    live = live[expected]
+    if live.empty:
+        result.value(CONTENT_TYPE, None, compared=0)
+        return
+    matches = [ct in format_info(code).media_types for code, ct in zip(live["format"], live["content_type"],
+                                                                        strict=True)]
+    live = live.assign(matches=matches)
+    result.value(CONTENT_TYPE, float(live["matches"].mean()), compared=len(live))
+    for row in live[~live["matches"]].head(200).itertuples():
+        result.findings.append({"family": FAMILY, "measure_id": CONTENT_TYPE.id, "native_id": row.native_id,
+                                "title": None, "message": f"{row.url}: declared {row.format} but served "
+                                                          f"{row.content_type}"})

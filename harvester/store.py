@@ -112,6 +112,8 @@ class RecordRow(Base):
     fields_described: Mapped[int] = mapped_column(Integer)
     fields_typed: Mapped[int] = mapped_column(Integer)
     distributions_count: Mapped[int] = mapped_column(Integer)
+    formats: Mapped[str] = mapped_column(Text)  # JSON list of the distinct normalised format codes
+    has_api: Mapped[bool] = mapped_column(Boolean)  # any distribution is an API
     views: Mapped[int | None] = mapped_column(BigInteger)
     downloads: Mapped[int | None] = mapped_column(BigInteger)
     api_calls: Mapped[int | None] = mapped_column(BigInteger)
@@ -515,6 +517,8 @@ def _record_row(digest: str, record: DatasetRecord, document: bytes, raw: bytes)
         "fields_described": sum(1 for f in record.fields if _describes(f.description, f.name, f.title)),
         "fields_typed": sum(1 for f in record.fields if f.type),
         "distributions_count": len(record.distributions),
+        "formats": orjson.dumps(sorted({d.format for d in record.distributions if d.format})).decode(),
+        "has_api": any(d.is_api for d in record.distributions),
         "views": usage.views,
         "downloads": usage.downloads,
         "api_calls": usage.api_calls,

@@ -29,6 +29,7 @@ class FormatInfo:
     stars: int
     tabular: bool
     api: bool
+    media_types: tuple[str, ...] = ()
 
 
 @cache
@@ -45,6 +46,7 @@ def _formats() -> tuple[dict[str, FormatInfo], dict[str, str]]:
             stars=int(entry.get("stars", 0)),
             tabular=bool(entry.get("tabular")),
             api=bool(entry.get("api")),
+            media_types=tuple(str(m).lower() for m in entry.get("media_types", [])),
         )
         for label in [code, *entry.get("labels", []), *entry.get("media_types", [])]:
             by_label.setdefault(normalise_label(str(label)), code)
