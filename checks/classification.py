@@ -72,6 +72,12 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     else:
         result.value(BALANCE, None)
 
-    search = catalogue.info.get("catalogue", {}).get("search")
-    result.value(SEARCH, None if search is None else float(bool(search)))
+    # Both must work: keyword search and filtering by category (probed through the portal's API).
+    facts = catalogue.info.get("catalogue", {})
+    search, category_filter = facts.get("search"), facts.get("category_filter")
+    probes = [p for p in (search, category_filter) if p is not None]
+    result.value(SEARCH, float(all(probes)) if probes else None, search=search, category_filter=category_filter)
+    if probes and not all(probes):
+        result.portal_finding(SEARCH, f"keyword search {'works' if search else 'fails'}, filtering by category "
+                                      f"{'works' if category_filter else 'fails or is not offered'}")
     return result

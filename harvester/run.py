@@ -85,12 +85,13 @@ def run_harvest(
         http.allow_host(host)
     previous = store.current_harvest(profile["id"])
     since = previous.bookmark if incremental and previous is not None else None
+    # Built first: a profile whose options the adapter rejects fails here, before any harvest row exists.
+    adapter = adapter_class(profile["software"])(profile, http)
     harvest_id = store.begin_harvest(profile["id"], mode="incremental" if since else "full")
     result = HarvestResult(harvest_id=harvest_id, portal_id=profile["id"], status="running")
     requests_before, bytes_before = http.requests, http.bytes
     started = time.perf_counter()
     mapping = _MappingReport()
-    adapter = adapter_class(profile["software"])(profile, http)
     batch: list[DatasetRecord] = []
     writer = _BatchWriter(store, harvest_id)
 

@@ -125,20 +125,57 @@ def portals_validate(
     = None,
 ) -> None:
     """Validate portal profiles against the schema; errors name the file, the key and what was expected."""
+    from harvester.adapters import adapter_class
+    from harvester.http import Http
     from harvester.profiles import ProfileError, load_portal, portal_profile_paths
 
     failures = 0
     targets = paths or portal_profile_paths()
+    http = Http()  # adapters check their options when built; nothing is fetched
     for path in targets:
         try:
-            load_portal(path)
+            profile = load_portal(path)
+            adapter_class(profile["software"])(profile, http)
             err.print(f"[green]ok[/] {escape(str(path))}", highlight=False)
-        except ProfileError as exc:
+        except (ProfileError, ValueError, NotImplementedError) as exc:
             failures += 1
-            err.print(f"[red]invalid[/] {escape(str(exc))}", highlight=False)
+            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            err.print(f"[red]invalid[/] {escape(message)}", highlight=False)
     if failures:
         raise typer.Exit(1)
     err.print(f"{len(targets)} profile(s) valid")
+
+
+@portals_app.command("import-cnpds")
+def portals_import_cnpds(
+    registry: Annotated[Path, typer.Argument(help="The CNPDS registry folder (portals.json, curl.json, "
+                                             "name_mapping.json).")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write profiles (default: "
+                                                 "profiles/portals).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing profiles with the same id (hand-written ones "
+                                        "included).")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Turn the CNPDS registry of Chinese portals into portal profiles (verified: false until checked)."""
+    from harvester.cnpds import profiles_from_registry, write_profiles
+    from harvester.profiles import ProfileError
+    from profiles import PROFILES_DIR
+
+    try:
+        profiles = profiles_from_registry(registry)
+    except (OSError, ValueError, ProfileError) as exc:
+        _fail(f"cannot read the registry in {registry}: {exc}")
+    if force:
+        err.print("[yellow]--force: existing profiles with the same id are overwritten[/]")
+    written = write_profiles(profiles, out_dir or PROFILES_DIR / "portals", force=force)
+    if json_output:
+        _print_json({"profiles": len(profiles), "written": [str(p) for p in written.written],
+                     "skipped": written.skipped})
+        return
+    err.print(f"{len(profiles)} portals in the registry: {len(written.written)} profiles written, "
+              f"{len(written.skipped)} left alone", highlight=False)
+    for portal_id, reason in list(written.skipped.items())[:20]:
+        err.print(f"  · {escape(portal_id)}: {escape(reason)}", highlight=False)
 
 
 @app.command()
@@ -189,9 +226,12 @@ def harvest(
     except ProfileError as exc:
         _fail(str(exc))
     http = make_http(profile, allow_host or [])
-    with _progress(not json_output) as progress:
-        result = run_harvest(profile, store, http, incremental=incremental,
-                             progress=(lambda done, total: progress("harvest", done, total)) if progress else None)
+    try:
+        with _progress(not json_output) as progress:
+            result = run_harvest(profile, store, http, incremental=incremental,
+                                 progress=(lambda done, total: progress("harvest", done, total)) if progress else None)
+    except (ProfileError, ValueError, NotImplementedError) as exc:
+        _fail(str(exc))
     if json_output:
         _print_json(result.to_dict())
     else:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import orjson
 
 MAX_ROWS = 1000  # CKAN's default ckan.search.rows_max
+_GROUP = re.compile(r'groups:"?([^"\s]+)"?')
 _RANGE = re.compile(r"(metadata_created|metadata_modified):\[(\S+) TO (\S+)\]")
 
 
@@ -67,10 +68,12 @@ class _Index:
             if catalogue.rewrite_urls:
                 package = _rewrite(package, base)
             body = orjson.dumps(package).replace(b"{base}", base.encode())
+            groups = frozenset(g.get("name") for g in package.get("groups") or [] if isinstance(g, dict))
             rows.append((str(package.get("metadata_created") or ""), str(package.get("id")),
-                         str(package.get("metadata_modified") or ""), package.get("name"), body))
+                         str(package.get("metadata_modified") or ""), package.get("name"), body, groups))
         rows.sort(key=lambda r: (r[0], r[1]))
         self.created = [r[0] for r in rows]
+        self.groups = [r[5] for r in rows]
         self.rows = rows
         self.by_key = {}
         for index, row in enumerate(rows):
@@ -138,6 +141,9 @@ class ReplayServer:
         if faults.fail_search_after is not None and calls > faults.fail_search_after:
             return 500, _error("Internal server error")
         selected = self._filtered(params.get("fq", ""))
+        group = _GROUP.search(params.get("fq", ""))
+        if group:
+            selected = [i for i in selected if group.group(1) in self.index.groups[i]]
         sort = params.get("sort", "").replace(" ", "")
         if sort not in ("", "metadata_createdasc,idasc", "metadata_createdasc"):
             key, _, direction = params["sort"].split(",")[0].strip().partition(" ")

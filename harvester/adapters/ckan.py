@@ -65,6 +65,8 @@ class CkanAdapter:
             return
         self._info["listing"] = "package_search"
         self._info["search"] = True
+        if not modified_since:
+            self._probe_category_filter()
         if modified_since:
             self.incremental = True
             self._newest_modified = modified_since
@@ -152,6 +154,19 @@ class CkanAdapter:
                 continue
             yield self._map_or_skip(package)
 
+    def _probe_category_filter(self) -> None:
+        """Can users filter the catalogue by a theme? Ask package_search for one group's datasets."""
+        groups = (self._info["dimensions"].get("theme") or {}).get("names") or []
+        if not groups:
+            self._info["category_filter"] = None
+            return
+        try:
+            result = self._action("package_search", q="*:*", rows=0, fq=f'groups:"{groups[0]}"')
+        except FetchError:
+            self._info["category_filter"] = False
+            return
+        self._info["category_filter"] = isinstance(result, dict) and int(result.get("count") or 0) > 0
+
     def _load_classification(self) -> None:
         for dimension, action in (("department", "organization_list"), ("theme", "group_list")):
             try:
@@ -163,8 +178,9 @@ class CkanAdapter:
                 (item.get("title") or item.get("display_name") or item.get("name")) if isinstance(item, dict) else item
                 for item in items or []
             ]
+            names = [item.get("name") if isinstance(item, dict) else item for item in items or []]
             self._info["dimensions"][dimension] = {"available": bool(labels), "count": len(labels),
-                                                   "labels": labels[:200]}
+                                                   "labels": labels[:200], "names": names[:200]}
 
     def _map_or_skip(self, package: Any) -> DatasetRecord | SkippedRecord:
         native = package.get("id") or package.get("name") if isinstance(package, dict) else None

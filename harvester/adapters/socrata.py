@@ -1,0 +1,378 @@
+"""Socrata: the Discovery API catalogue (offset pages, scroll_id beyond 10,000), optionally /api/views per dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.dates import BadDate, parse_date
+from harvester.http import FetchError, Http
+from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
+from harvester.vocab import normalise_format, normalise_frequency
+
+# Discovery answers offset paging only while offset+limit stays within this; deeper pages need scroll_id.
+MAX_OFFSET = 10_000
+# scroll_id pages by asset id, returning ids after the one given. Socrata 4x4 ids never use 0 or 1, so this
+# sorts before every real id and the first scroll page starts at the top of the catalogue.
+SCROLL_START = "0000-0000"
+# Asset types that have a SODA endpoint and a CSV export; maps, charts, stories and links do not.
+TABULAR_TYPES = ("dataset",)
+# domain_metadata keys (custom fields such as Seattle's "Data-Owner_Owner") naming the publishing department.
+DEPARTMENT_KEY_PARTS = ("department", "agency", "owner")
+CONTACT_KEY_PARTS = ("mail", "contact", "phone")  # "Data-Owner_Email" names a mailbox, not a department
+LABEL_CAP = 200
+
+
+class SocrataAdapter:
+    family: ClassVar[str] = "socrata"
+
+    def __init__(self, profile: dict[str, Any], http: Http) -> None:
+        self.profile = profile
+        self.http = http
+        options = profile.get("options") or {}
+        self.site_url = profile["url"].rstrip("/")
+        root = (profile.get("api_url") or profile["url"]).rstrip("/")
+        self.catalog_url = root if root.endswith("/api/catalog/v1") else f"{root}/api/catalog/v1"
+        self.domain = str(options.get("domain") or urlsplit(self.site_url).hostname or "")
+        self.page_size = int(options.get("page_size", 100))
+        self.max_offset = int(options.get("max_offset", MAX_OFFSET))
+        self.paging = str(options.get("paging", "auto"))  # auto | offset | scroll
+        self.order = options.get("order", "createdAt")  # a stable order for offset pages; new assets come last
+        only = options.get("only")
+        self.only = ",".join(only) if isinstance(only, list) else only
+        self.views_detail = bool(options.get("views_detail", False))
+        self.views_url = str(options.get("views_url") or self.site_url).rstrip("/")
+        self.expected_total: int | None = None
+        self.incremental = False  # True when records() yields only what changed since the bookmark
+        self._newest_updated: str | None = None
+        self._seen: set[str] = set()  # ids only: Discovery pages can repeat an asset
+        self._labels: dict[str, set[str]] = {"theme": set(), "other": set(), "department": set()}
+        self._info: dict[str, Any] = {
+            "listing": None, "search": True, "filter_by_category": True, "pages": 0, "repeats": 0,
+        }
+        if self.views_detail:
+            self._info["views_detail"] = {"fetched": 0, "failed": 0}
+
+    # -- the stream ------------------------------------------------------------------------------
+    def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
+        modified_since = (since or {}).get("modified_since")
+        if modified_since:
+            for dimension, labels in ((since or {}).get("dimensions") or {}).items():
+                self._labels.setdefault(dimension, set()).update(labels)
+            self.incremental = True
+            self._newest_updated = modified_since
+            if (yield from self._changed_since(modified_since)):
+                return
+            # Too many changes to reach by offset: only a full listing is an honest answer.
+            self.incremental = False
+            self._info["incremental_refused"] = f"more than {self.max_offset:,} assets changed since {modified_since}"
+        if self.paging == "scroll":
+            self._info["listing"] = "discovery-scroll"
+            yield from self._scroll_pages()
+            return
+        first = self._page(offset=0, order=self.order)
+        self.expected_total = _as_int(first.get("resultSetSize"))
+        if self.paging == "auto" and self.expected_total is not None and self.expected_total > self.max_offset:
+            # Offsets cannot reach the end: scroll from the top instead (the first page is asked for again).
+            self._info["listing"] = "discovery-scroll"
+            yield from self._scroll_pages()
+            return
+        self._info["listing"] = "discovery-offset"
+        yield from self._emit(first["results"])
+        yield from self._offset_pages(len(first["results"]))
+
+    def _page(self, **params: Any) -> dict[str, Any]:
+        query: dict[str, Any] = {"domains": self.domain, "search_context": self.domain, "limit": self.page_size}
+        if self.only:
+            query["only"] = self.only
+        query.update({k: v for k, v in params.items() if v is not None})
+        try:
+            page = self.http.get_json(self.catalog_url, params=query)
+        except FetchError as exc:
+            raise HarvestAborted(f"the Discovery API stopped answering: {exc.reason}") from exc
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise HarvestAborted("the Discovery API answered without a results list")
+        self._info["pages"] += 1
+        return page
+
+    def _offset_pages(self, offset: int) -> Iterator[DatasetRecord | SkippedRecord]:
+        if offset < self.page_size:
+            return
+        while self.expected_total is None or offset < self.expected_total:
+            if offset + self.page_size > self.max_offset:
+                # The catalogue grew past what offsets reach: scroll the rest, the seen ids skip repeats.
+                self._info["listing"] = "discovery-offset+scroll"
+                yield from self._scroll_pages()
+                return
+            results = self._page(offset=offset, order=self.order)["results"]
+            yield from self._emit(results)
+            if len(results) < self.page_size:
+                return
+            offset += len(results)
+
+    def _scroll_pages(self) -> Iterator[DatasetRecord | SkippedRecord]:
+        last = SCROLL_START
+        while True:
+            page = self._page(scroll_id=last)
+            if self.expected_total is None:
+                self.expected_total = _as_int(page.get("resultSetSize"))
+            results = page["results"]
+            yield from self._emit(results)
+            ids = [_asset_id(r) for r in results]
+            ids = [i for i in ids if i]
+            if not ids or len(results) < self.page_size:
+                return
+            if ids[-1] <= last:
+                raise HarvestAborted(f"scroll_id paging did not advance past {last}")
+            last = ids[-1]
+
+    def _changed_since(self, since: str) -> Generator[DatasetRecord | SkippedRecord, None, bool]:
+        """Discovery has no modified filter: page newest first and stop at the first asset older than the bookmark.
+
+        Returns True when the listing reached assets older than the bookmark (or the end), False when
+        the changes ran deeper than offsets reach.
+        """
+        self._info["listing"] = "discovery-updated-desc"
+        offset = 0
+        while offset + self.page_size <= self.max_offset:
+            results = self._page(offset=offset, order="updatedAt DESC")["results"]
+            for result in results:
+                updated = _safe_date(_resource(result).get("updatedAt"), [])
+                if updated is not None and updated < since:
+                    return True
+                yield from self._emit([result])
+            if len(results) < self.page_size:
+                return True
+            offset += len(results)
+        return False
+
+    def _emit(self, results: Iterable[Any]) -> Iterator[DatasetRecord | SkippedRecord]:
+        for result in results:
+            native = _asset_id(result)
+            if native is None:
+                yield SkippedRecord(None, "a Discovery result without resource.id")
+                continue
+            if native in self._seen:
+                self._info["repeats"] += 1
+                continue
+            self._seen.add(native)
+            yield self._map_or_skip(native, result)
+
+    def _map_or_skip(self, native: str, result: dict[str, Any]) -> DatasetRecord | SkippedRecord:
+        view = self._view(native) if self.views_detail else None
+        try:
+            record = map_result(result, self.profile["id"], self.domain, view=view,
+                                with_view=self.views_detail)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return SkippedRecord(native, f"unreadable Discovery result: {type(exc).__name__}: {exc}")
+        if self.views_detail and view is None:
+            record.problems.append("/api/views metadata unavailable")
+        updated = _safe_date(_resource(result).get("updatedAt"), [])
+        if updated and (self._newest_updated is None or updated > self._newest_updated):
+            self._newest_updated = updated
+        for category in record.categories:
+            self._labels.setdefault(category.dimension, set()).add(category.label)
+        return record
+
+    def _view(self, native: str) -> dict[str, Any] | None:
+        try:
+            view = self.http.get_json(f"{self.views_url}/api/views/{native}.json")
+        except FetchError:
+            self._info["views_detail"]["failed"] += 1
+            return None
+        if not isinstance(view, dict):
+            self._info["views_detail"]["failed"] += 1
+            return None
+        self._info["views_detail"]["fetched"] += 1
+        return view
+
+    def bookmark(self) -> dict[str, Any]:
+        if not self._newest_updated:
+            return {}
+        return {"modified_since": self._newest_updated,
+                "dimensions": {k: sorted(v)[:LABEL_CAP] for k, v in self._labels.items() if v}}
+
+    def catalogue_info(self) -> dict[str, Any]:
+        info = dict(self._info)
+        info["dimensions"] = {
+            dimension: {"available": bool(labels), "count": len(labels), "labels": sorted(labels)[:LABEL_CAP]}
+            for dimension, labels in self._labels.items()
+        }
+        return info
+
+
+# -- mapping ---------------------------------------------------------------------------------------
+def _resource(result: Any) -> dict[str, Any]:
+    resource = result.get("resource") if isinstance(result, dict) else None
+    return resource if isinstance(resource, dict) else {}
+
+
+def _asset_id(result: Any) -> str | None:
+    native = _resource(result).get("id")
+    return str(native) if native else None
+
+
+def _labels(value: Any) -> list[str]:
+    """domain_category is a string on some domains and a list on others."""
+    values = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in values if v not in (None, "") and str(v).strip()]
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _as_int(value: Any) -> int | None:
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        return int(float(str(value).replace(",", "").strip()))
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _at(values: Any, index: int) -> Any:
+    return values[index] if isinstance(values, list) and index < len(values) else None
+
+
+def _safe_date(value: Any, problems: list[str], label: str = "date") -> str | None:
+    try:
+        return parse_date(value)
+    except BadDate as exc:
+        problems.append(f"{label}: {exc}")
+        return None
+
+
+def _first_key_containing(mapping: dict[str, Any], parts: tuple[str, ...], unless: tuple[str, ...] = ()) -> Any:
+    for key, value in mapping.items():
+        name = key.lower()
+        if any(p in name for p in parts) and not any(u in name for u in unless) and value not in (None, ""):
+            return value
+    return None
+
+
+def _custom_fields(view: dict[str, Any]) -> dict[str, Any]:
+    """/api/views metadata.custom_fields is {section: {field: value}}; flattened to "section_field" keys."""
+    metadata = view.get("metadata") if isinstance(view.get("metadata"), dict) else {}
+    sections = metadata.get("custom_fields") if isinstance(metadata.get("custom_fields"), dict) else {}
+    return {f"{section}_{key}": value for section, values in sections.items() if isinstance(values, dict)
+            for key, value in values.items()}
+
+
+def _fields(resource: dict[str, Any], view: dict[str, Any] | None) -> list[Field]:
+    """Columns from the Discovery columns_* arrays, completed by /api/views columns where fetched.
+
+    Names starting with ':' are Socrata system and computed-region columns, not documented data items.
+    """
+    titles, types = resource.get("columns_name"), resource.get("columns_datatype")
+    descriptions = resource.get("columns_description")
+    fields: dict[str, Field] = {}
+    for index, name in enumerate(resource.get("columns_field_name") or []):
+        if name and not str(name).startswith(":"):
+            fields.setdefault(str(name), Field(
+                name=str(name), title=_text(_at(titles, index)), type=_text(_at(types, index)),
+                description=_text(_at(descriptions, index)),
+            ))
+    for column in (view or {}).get("columns") or []:
+        if not isinstance(column, dict):
+            continue
+        name = str(column.get("fieldName") or "")
+        if not name or name.startswith(":"):
+            continue
+        known = fields.setdefault(name, Field(name=name))
+        known.title = known.title or _text(column.get("name"))
+        known.type = known.type or _text(column.get("dataTypeName"))
+        known.description = known.description or _text(column.get("description"))
+    return list(fields.values())
+
+
+def _distributions(domain: str, native: str, asset_type: str | None, fields: list[Field],
+                   modified: str | None) -> list[Distribution]:
+    if asset_type not in TABULAR_TYPES:
+        return []
+    names = [f.name for f in fields]
+    endpoint = f"https://{domain}/resource/{native}.json"
+    export = f"https://{domain}/api/views/{native}/rows.csv?accessType=DOWNLOAD"
+    return [
+        Distribution(access_url=endpoint, title="SODA API", format_raw="JSON",
+                     format=normalise_format("JSON", "application/json", endpoint), media_type="application/json",
+                     is_api=True, modified=modified, field_names=names),
+        Distribution(access_url=export, download_url=export, title="CSV export", format_raw="CSV",
+                     format=normalise_format("CSV", "text/csv", export), media_type="text/csv",
+                     modified=modified, field_names=names),
+    ]
+
+
+def map_result(
+    result: dict[str, Any], portal_id: str, default_domain: str, *, view: dict[str, Any] | None = None,
+    with_view: bool = False,
+) -> DatasetRecord:
+    """One Discovery API result (plus its /api/views metadata when fetched) → one record."""
+    if not isinstance(result, dict):
+        raise TypeError(f"a Discovery result must be an object, got {type(result).__name__}")
+    resource = _resource(result)
+    native = str(resource["id"])
+    classification = result.get("classification") if isinstance(result.get("classification"), dict) else {}
+    metadata = result.get("metadata") if isinstance(result.get("metadata"), dict) else {}
+    view = view if isinstance(view, dict) else None
+    domain = str(metadata.get("domain") or default_domain)
+    problems: list[str] = []
+
+    domain_metadata = {
+        str(item["key"]): item.get("value") for item in classification.get("domain_metadata") or []
+        if isinstance(item, dict) and item.get("key")
+    }
+    custom = _custom_fields(view) if view else {}
+    department = _text(_first_key_containing(domain_metadata, DEPARTMENT_KEY_PARTS, CONTACT_KEY_PARTS))
+    themes = _labels(classification.get("domain_category")) or (_labels(view.get("category")) if view else [])
+    categories = [Category("theme", label) for label in themes]
+    categories += [Category("other", label) for label in _labels(classification.get("categories"))]
+    if department:
+        categories.append(Category("department", department))
+    frequency_raw = _text(_first_key_containing(domain_metadata, ("frequency",))
+                          or _first_key_containing(custom, ("frequency",)))
+
+    fields = _fields(resource, view)
+    modified = (_safe_date(resource.get("data_updated_at"), problems, "data_updated_at")
+                or (_safe_date(view.get("rowsUpdatedAt"), problems, "rowsUpdatedAt") if view else None)
+                or _safe_date(resource.get("updatedAt"), problems, "updatedAt"))
+    page_views = resource.get("page_views") if isinstance(resource.get("page_views"), dict) else {}
+    views = _as_int(page_views.get("page_views_total"))
+    downloads = _as_int(resource.get("download_count"))
+    licence = metadata.get("license")
+    if view:
+        views = views if views is not None else _as_int(view.get("viewCount"))
+        downloads = downloads if downloads is not None else _as_int(view.get("downloadCount"))
+        view_licence = view.get("license") if isinstance(view.get("license"), dict) else {}
+        licence = licence or view_licence.get("name") or view.get("licenseId")
+    tags = [*(classification.get("tags") or []), *(classification.get("domain_tags") or []),
+            *((view or {}).get("tags") or [])]
+    return DatasetRecord(
+        portal_id=portal_id,
+        native_id=native,
+        title=str(resource.get("name") or (view or {}).get("name") or native),
+        landing_url=result.get("permalink") or result.get("link") or f"https://{domain}/d/{native}",
+        description=_text(resource.get("description")) or _text((view or {}).get("description")),
+        publisher=_text(resource.get("attribution")) or department,
+        department=department,
+        contact=_text(resource.get("contact_email")),
+        licence=_text(licence),
+        categories=categories,
+        keywords=_unique(str(t).strip() for t in tags if isinstance(t, str)),
+        frequency_raw=frequency_raw,
+        frequency=normalise_frequency(frequency_raw),
+        issued=_safe_date(resource.get("createdAt"), problems, "createdAt"),
+        modified=modified,
+        fields=fields,
+        distributions=_distributions(domain, native, _text(resource.get("type")), fields, modified),
+        usage=Usage(views=views, downloads=downloads),
+        problems=problems,
+        raw={"discovery": result, "view": view} if with_view else result,
+    )

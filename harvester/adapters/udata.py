@@ -1,0 +1,229 @@
+"""uData (data.gouv.fr and its siblings): /api/1/datasets/ pages, following next_page until it is null."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urljoin
+
+from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.dates import BadDate, parse_date
+from harvester.http import FetchError, Http
+from harvester.records import Category, DatasetRecord, Distribution, Usage
+from harvester.vocab import format_info, normalise_format, normalise_frequency
+
+# Oldest first: a dataset created while we page lands on the last page instead of shifting the others.
+SORT = "created"
+LABEL_CAP = 200
+
+
+class UDataAdapter:
+    family: ClassVar[str] = "udata"
+
+    def __init__(self, profile: dict[str, Any], http: Http) -> None:
+        self.profile = profile
+        self.http = http
+        options = profile.get("options") or {}
+        self.site_url = profile["url"].rstrip("/")
+        root = (profile.get("api_url") or profile["url"]).rstrip("/")
+        self.datasets_url = f"{root.removesuffix('/api/1')}/api/1/datasets/"
+        self.page_size = int(options.get("page_size", 100))
+        self.sort = options.get("sort", SORT)
+        self.expected_total: int | None = None
+        self.incremental = False  # the list API has no modified filter: every harvest lists everything
+        self._newest_modified: str | None = None
+        self._seen: set[str] = set()
+        self._departments: set[str] = set()
+        self._info: dict[str, Any] = {"listing": "api-1-datasets", "search": True, "pages": 0, "repeats": 0}
+
+    def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
+        if (since or {}).get("modified_since"):
+            self._info["incremental_refused"] = "the uData list API has no modified filter"
+        query: dict[str, Any] = {"page_size": self.page_size}
+        if self.sort:
+            query["sort"] = self.sort
+        url: str | None = f"{self.datasets_url}?{urlencode(query)}"
+        visited: set[str] = set()
+        while url:
+            visited.add(url)
+            try:
+                page = self.http.get_json(url)
+            except FetchError as exc:
+                raise HarvestAborted(f"the dataset list stopped answering at {url}: {exc.reason}") from exc
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise HarvestAborted(f"{url} answered without a data list")
+            self._info["pages"] += 1
+            if self.expected_total is None:
+                self.expected_total = _as_int(page.get("total"))
+            repeats_before = self._info["repeats"]
+            for dataset in page["data"]:
+                yield from self._one(dataset)
+            following = page.get("next_page")
+            if not following or not page["data"]:
+                return
+            if self._info["repeats"] - repeats_before == len(page["data"]):
+                raise HarvestAborted(f"{url} listed only datasets already read: next_page is going round")
+            url = urljoin(url, str(following))
+            if url in visited:
+                raise HarvestAborted(f"next_page points back to a page already read: {url}")
+
+    def _one(self, dataset: Any) -> Iterator[DatasetRecord | SkippedRecord]:
+        native = str(dataset.get("id") or "") if isinstance(dataset, dict) else ""
+        if not native:
+            yield SkippedRecord(None, "a dataset without an id")
+            return
+        if native in self._seen:
+            self._info["repeats"] += 1
+            return
+        self._seen.add(native)
+        try:
+            record = map_dataset(dataset, self.profile["id"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            yield SkippedRecord(native, f"unreadable dataset: {type(exc).__name__}: {exc}")
+            return
+        last_modified = _safe_date(dataset.get("last_modified"), [], "last_modified")
+        if last_modified and (self._newest_modified is None or last_modified > self._newest_modified):
+            self._newest_modified = last_modified
+        if record.department:
+            self._departments.add(record.department)
+        yield record
+
+    def bookmark(self) -> dict[str, Any]:
+        return {"modified_since": self._newest_modified} if self._newest_modified else {}
+
+    def catalogue_info(self) -> dict[str, Any]:
+        info = dict(self._info)
+        labels = sorted(self._departments)
+        info["dimensions"] = {"department": {"available": bool(labels), "count": len(labels),
+                                             "labels": labels[:LABEL_CAP]}}
+        return info
+
+
+# -- mapping ---------------------------------------------------------------------------------------
+def _as_int(value: Any) -> int | None:
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        return int(float(str(value).replace(",", "").strip()))
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _safe_date(value: Any, problems: list[str], label: str) -> str | None:
+    try:
+        return parse_date(value)
+    except BadDate as exc:
+        problems.append(f"{label}: {exc}")
+        return None
+
+
+def _frequency(value: Any) -> str | None:
+    """A code ("monthly", "punctual"...), or {id, label} in some API versions."""
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("label")
+    return _text(value)
+
+
+def _spatial(spatial: dict[str, Any]) -> str | None:
+    zones = [str(z.get("name") or z.get("id")) if isinstance(z, dict) else str(z) for z in spatial.get("zones") or []]
+    text = ", ".join(z for z in zones if z)
+    granularity = _text(spatial.get("granularity"))
+    if granularity and granularity != "other":
+        text = f"{text} ({granularity})" if text else granularity
+    return text or None
+
+
+def _temporal(coverage: dict[str, Any], problems: list[str]) -> str | None:
+    start = _safe_date(coverage.get("start"), problems, "temporal_coverage.start")
+    end = _safe_date(coverage.get("end"), problems, "temporal_coverage.end")
+    if not (start or end):
+        return None
+    return f"{(start or '')[:10]}/{(end or '')[:10]}"
+
+
+def _distribution(resource: dict[str, Any], problems: list[str]) -> Distribution:
+    url = _text(resource.get("url"))
+    raw_format = _text(resource.get("format"))
+    media_type = _text(resource.get("mime"))
+    code = normalise_format(raw_format, media_type, url)
+    info = format_info(code)
+    uploaded = resource.get("filetype") == "file"
+    return Distribution(
+        access_url=url,
+        download_url=(_text(resource.get("latest")) or url) if uploaded else None,
+        title=_text(resource.get("title")),
+        format_raw=raw_format,
+        format=code,
+        media_type=media_type,
+        byte_size=_as_int(resource.get("filesize")),
+        is_api=resource.get("type") == "api" or bool(info and info.api),
+        modified=_safe_date(resource.get("last_modified"), problems, "resource last_modified"),
+    )
+
+
+def _downloads(metrics: dict[str, Any], resources: list[dict[str, Any]]) -> int | None:
+    """The dataset's resources_downloads where uData publishes it; older instances count downloads per
+    resource in metrics.views. None when neither is there."""
+    total = _as_int(metrics.get("resources_downloads"))
+    if total is not None:
+        return total
+    counts = [_as_int(_dict(r.get("metrics")).get("views")) for r in resources]
+    counts = [c for c in counts if c is not None]
+    return sum(counts) if counts else None
+
+
+def map_dataset(dataset: dict[str, Any], portal_id: str) -> DatasetRecord:
+    """One /api/1/datasets/ item → one record."""
+    if not isinstance(dataset, dict):
+        raise TypeError(f"a dataset must be an object, got {type(dataset).__name__}")
+    native = str(dataset["id"])
+    problems: list[str] = []
+    organization = _dict(dataset.get("organization"))
+    owner = _dict(dataset.get("owner"))
+    department = _text(organization.get("name"))
+    owner_name = " ".join(str(owner[k]) for k in ("first_name", "last_name") if owner.get(k)) or None
+    categories = [Category("department", department, organization.get("slug") or organization.get("id"))] \
+        if department else []
+    contacts = dataset.get("contact_points") or ([dataset["contact_point"]] if dataset.get("contact_point") else [])
+    contact = "; ".join(
+        " ".join(str(c[k]) for k in ("name", "email") if c.get(k)) for c in contacts if isinstance(c, dict)
+    )
+    frequency_raw = _frequency(dataset.get("frequency"))
+    resources = [r for r in dataset.get("resources") or [] if isinstance(r, dict)]
+    metrics = _dict(dataset.get("metrics"))
+    # last_update is when a resource last changed (the data); last_modified also moves on metadata edits.
+    modified = (_safe_date(dataset.get("last_update"), problems, "last_update")
+                or _safe_date(dataset.get("last_modified"), problems, "last_modified"))
+    return DatasetRecord(
+        portal_id=portal_id,
+        native_id=native,
+        title=str(dataset.get("title") or dataset.get("slug") or native),
+        landing_url=_text(dataset.get("page")),
+        description=_text(dataset.get("description")),
+        publisher=department or owner_name,
+        department=department,
+        contact=contact or None,
+        licence=_text(dataset.get("license")),
+        access_rights="private" if dataset.get("private") else "public",
+        categories=categories,
+        keywords=[str(t) for t in dataset.get("tags") or [] if t],
+        frequency_raw=frequency_raw,
+        frequency=normalise_frequency(frequency_raw),
+        issued=_safe_date(dataset.get("created_at"), problems, "created_at"),
+        modified=modified,
+        spatial=_spatial(_dict(dataset.get("spatial"))),
+        temporal=_temporal(_dict(dataset.get("temporal_coverage")), problems),
+        distributions=[_distribution(r, problems) for r in resources],
+        usage=Usage(views=_as_int(metrics.get("views")), downloads=_downloads(metrics, resources)),
+        problems=problems,
+        raw=dataset,
+    )
