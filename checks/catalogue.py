@@ -10,7 +10,9 @@ import orjson
 import pandas as pd
 from sqlalchemy import select
 
-from harvester.store import DistributionRow, HarvestRecordRow, RecordRow, Store
+from harvester.store import DistributionRow, HarvestRecordRow, HarvestRow, RecordRow, Store
+
+HISTORY_HARVESTS = 12  # how many earlier complete harvests the observed cadence looks back over
 
 DATASET_COLUMNS = (
     RecordRow.native_id, RecordRow.title, RecordRow.publisher, RecordRow.department,
@@ -29,6 +31,7 @@ class Catalogue:
     info: dict[str, Any]
     datasets: pd.DataFrame  # index: native_id
     distributions: pd.DataFrame  # column native_id links to datasets
+    history: pd.DataFrame | None = None  # native_id, harvested_at, modified over earlier complete harvests
     links: pd.DataFrame | None = None  # url, alive, status, reason, content_type (link checks, when run)
     files: list[dict[str, Any]] = field(default_factory=list)  # frictionless reports of sampled files
 
@@ -74,6 +77,7 @@ def load_catalogue(
     datasets["has_api"] = datasets["has_api"].astype(bool)
     distributions["is_api"] = distributions["is_api"].astype(bool)
     return Catalogue(
+        history=_history(store, harvest),
         harvest_id=harvest_id,
         portal=portal,
         harvested_at=harvest.started_at,
@@ -81,3 +85,22 @@ def load_catalogue(
         datasets=datasets,
         distributions=distributions,
     )
+
+
+def _history(store: Store, harvest: HarvestRow) -> pd.DataFrame:
+    """What each dataset's `modified` was in the portal's earlier complete harvests (newest first)."""
+    earlier = (
+        select(HarvestRow.id, HarvestRow.started_at)
+        .where(HarvestRow.portal_id == harvest.portal_id, HarvestRow.status == "complete",
+               HarvestRow.id < harvest.id)
+        .order_by(HarvestRow.id.desc())
+        .limit(HISTORY_HARVESTS)
+        .subquery()
+    )
+    query = (
+        select(HarvestRecordRow.native_id, earlier.c.started_at.label("harvested_at"), RecordRow.modified)
+        .join(earlier, earlier.c.id == HarvestRecordRow.harvest_id)
+        .join(RecordRow, RecordRow.hash == HarvestRecordRow.record_hash)
+    )
+    with store.engine.connect() as conn:
+        return pd.read_sql(query, conn)

@@ -20,6 +20,9 @@ TIMELY = MeasureSpec("timely_share", FAMILY, "share", "按声明频度及时更�
 STALE_FAST = MeasureSpec("stale_fast_claims", FAMILY, "count", "声称实时/每日但长期未更新的数据集数",
                          "datasets claiming real-time/daily updates not modified for months", good="low",
                          point="3.4.2-2")
+OBSERVED = MeasureSpec("observed_cadence_share", FAMILY, "share", "多次采集中实际更新节奏符合声明频度的数据集占比",
+                       "share of datasets whose changes across harvests keep up with the declared frequency",
+                       point="3.4.2-2")
 BAD_DATES = MeasureSpec("impossible_dates", FAMILY, "count", "未来或无法识别的日期数", "future or unreadable dates",
                         good="low", point="3.4.2-2")
 
@@ -55,6 +58,8 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     )
     result.shares.append(ShareCheck(TIMELY, timely, late_message, mostly=0.8))
 
+    _observed(catalogue, period, harvested, result)
+
     fast = period.le(1.0).fillna(False) & (age > STALE_FAST_DAYS).fillna(False)
     result.value(STALE_FAST, int(fast.sum()), examples=frame.loc[fast, "title"].head(10).tolist())
 
@@ -70,3 +75,24 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
             result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
                                     "title": row["title"], "message": problem})
     return result
+
+
+def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, result: FamilyResult) -> None:
+    """From the harvest history: a dataset whose `modified` never moved over a span of more than two declared
+    periods (plus grace) is not updated as declared, whatever its latest date says."""
+    history = catalogue.history
+    frame = catalogue.datasets
+    if history is None or history.empty:
+        result.shares.append(ShareCheck(OBSERVED, pd.Series(pd.NA, index=frame.index, dtype="boolean"), ""))
+        return
+    current = pd.DataFrame({"native_id": frame.index, "harvested_at": harvested, "modified": frame["modified"]})
+    seen = pd.concat([history, current], ignore_index=True)
+    grouped = seen.groupby("native_id")
+    span = (grouped["harvested_at"].max() - grouped["harvested_at"].min()).dt.total_seconds() / 86400
+    versions = grouped["modified"].nunique()
+    span, versions = span.reindex(frame.index), versions.reindex(frame.index)
+    judged = period.notna() & (span > 2 * period * (1 + GRACE_FACTOR) + GRACE_DAYS)
+    keeps_up = (versions > 1).astype("boolean").where(judged, pd.NA)
+    message = ("declared " + frame["frequency_raw"].fillna("") + " but `modified` did not change over "
+               + span.round().astype("Int64").astype(str) + " days of harvests")
+    result.shares.append(ShareCheck(OBSERVED, keeps_up, message, mostly=0.8))
