@@ -14,20 +14,24 @@ profiles/vocab/domains.yaml (the file's header explains them to a domain expert)
 4. fallbacks: `fallback_categories` and `fallback_keywords` (mixed labels such as 信用服务, generic phrases
    such as 行政许可) count only when steps 1-3 found no domain at all.
 
-Everything is vectorised: regular expressions over the title column, and category labels and department names
-matched once per distinct value, so a catalogue of a million datasets takes seconds.
+Speed: all titles and keywords are joined into one string that each domain's regular expression scans once in
+C (Python only sees the texts that match, once each); category labels and department names are matched once
+per distinct value. A million datasets take a few seconds. Titles are lower-cased, not NFKC-normalised (too
+slow at that size, and the vocabulary is CJK, which NFKC leaves alone).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from checks.catalogue import Catalogue
-from checks.classification import subject_labels
+from checks.classification import SUBJECT_DIMENSIONS
 from checks.measures import FamilyResult, MeasureSpec
 from harvester.profiles import load_yaml
 from harvester.vocab import domains, normalise_label
@@ -39,12 +43,13 @@ COVERAGE = MeasureSpec("domains_covered", FAMILY, "count", "覆盖的重点领�
 ASSIGNED = MeasureSpec("domain_assigned_share", FAMILY, "share", "可归入重点领域的数据集占比",
                        "share of datasets assigned to at least one required domain", point="3.4.2-4")
 
-_SEPARATOR = "\x1f"  # joins labels of one dataset; also what excluded phrases are blanked to
+_SEPARATORS = ("\n", "\x1e", "\x1d", "\x1c")  # between texts in a joined string: the first one absent from all
+_BLANK = "\x1f"  # what excluded phrases are overwritten with (same length, so positions stay put)
 
 
 @dataclass(frozen=True, slots=True)
 class DomainRules:
-    """One domain's matching rules, every string NFKC-normalised and lower-cased."""
+    """One domain's matching rules; category strings are NFKC + lower case, text terms lower case (both forms)."""
 
     id: str
     categories: tuple[str, ...]
@@ -56,99 +61,134 @@ class DomainRules:
     cross_cutting: bool
 
 
-def _terms(values) -> tuple[str, ...]:
+def _labels(values: Iterable) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalise_label(str(v)) for v in values or () if str(v).strip()))
+
+
+def _terms(values: Iterable) -> tuple[str, ...]:
+    """Lower case as written and NFKC, so terms match titles that are lower-cased but not normalised."""
+    return tuple(dict.fromkeys(form for v in values or () if str(v).strip()
+                               for form in (str(v).strip().lower(), normalise_label(str(v)))))
 
 
 @cache
 def domain_rules() -> tuple[DomainRules, ...]:
     data = load_yaml(PROFILES_DIR / "vocab" / "domains.yaml")
     cross_cutting = set(data.get("cross_cutting") or ())
-    by_id = {d["id"]: d for d in data["domains"]}
+    extra = {d["id"]: d for d in data["domains"]}
     return tuple(
         DomainRules(
-            id=d.id, categories=_terms(d.categories), departments=_terms(d.departments),
-            keywords=_terms(d.keywords),
-            fallback_categories=_terms(by_id[d.id].get("fallback_categories")),
-            fallback_keywords=_terms(by_id[d.id].get("fallback_keywords")),
-            exclude=_terms(by_id[d.id].get("exclude")), cross_cutting=d.id in cross_cutting,
+            id=d.id, categories=_labels(d.categories),
+            fallback_categories=_labels(extra[d.id].get("fallback_categories")),
+            departments=_terms(d.departments), keywords=_terms(d.keywords),
+            fallback_keywords=_terms(extra[d.id].get("fallback_keywords")),
+            exclude=_terms(extra[d.id].get("exclude")), cross_cutting=d.id in cross_cutting,
         )
         for d in domains()
     )
 
 
-def _pattern(terms: tuple[str, ...]) -> str | None:
-    return "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True) if t) or None
+@cache
+def _regex(terms: tuple[str, ...]) -> re.Pattern | None:
+    alternatives = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
 
 
-def _contains(text: pd.Series, terms: tuple[str, ...], exclude: tuple[str, ...] = ()) -> pd.Series:
-    pattern = _pattern(terms)
-    if not pattern:
-        return pd.Series(False, index=text.index)
-    blanked = _pattern(exclude)
-    if blanked:
-        text = text.str.replace(blanked, _SEPARATOR, regex=True)
-    return text.str.contains(pattern, regex=True)
+@cache
+def _rest_of_text(pattern: re.Pattern, separator: str) -> re.Pattern:
+    return re.compile(f"(?:{pattern.pattern})[^{re.escape(separator)}]*")
 
 
-def _per_value(values: pd.Series, evidence) -> pd.DataFrame:
-    """Apply `evidence` (a function of a Series of distinct strings) once per distinct value, then spread back."""
-    codes, uniques = pd.factorize(values)
-    distinct = evidence(pd.Series(uniques, dtype=object))
-    return pd.DataFrame(distinct.to_numpy()[codes], index=values.index, columns=distinct.columns)
+class _Joined:
+    """Many texts joined into one lower-cased string, so one regex scan covers them all.
+
+    `owners[i]` is the row (0..rows-1) that text i belongs to; a row may own several texts (its keywords).
+    """
+
+    def __init__(self, texts: list[str], owners: np.ndarray, rows: int):
+        self.rows, self.owners = rows, owners
+        for separator in _SEPARATORS:
+            joined = separator.join(texts)
+            if joined.count(separator) == max(len(texts) - 1, 0):
+                break
+        else:  # every separator occurs in some text: drop the first one from the texts
+            separator = _SEPARATORS[0]
+            joined = separator.join(t.replace(separator, " ") for t in texts)
+        self.text, self.separator = joined.lower(), separator
+        code = np.frombuffer(self.text.encode("utf-32-le"), dtype=np.uint32)
+        self.ends = np.flatnonzero(code == ord(separator))  # text i ends at ends[i] (the last one at len(text))
+
+    def hits(self, terms: tuple[str, ...], exclude: tuple[str, ...] = ()) -> np.ndarray:
+        """Boolean per row: does any of its texts contain one of `terms` once the `exclude` phrases are blanked?"""
+        found = np.zeros(self.rows, dtype=bool)
+        pattern = _regex(terms)
+        if pattern is None or not self.text:
+            return found
+        text = self.text
+        blanked = _regex(exclude)
+        if blanked is not None:
+            text = blanked.sub(lambda m: _BLANK * len(m.group()), text)
+        # each match swallows the rest of its text, so a text yields one match however many terms it holds
+        rest = _rest_of_text(pattern, self.separator)
+        starts = np.fromiter((m.start() for m in rest.finditer(text)), dtype=np.int64)
+        found[self.owners[np.searchsorted(self.ends, starts)]] = True
+        return found
 
 
-def _category_evidence(rules: tuple[DomainRules, ...], joined: pd.Series) -> pd.DataFrame:
-    """Per distinct label set: which domains its labels map to (primary) and which only as a fallback."""
-    full = {r.id: set(r.categories) for r in rules}
-    rows = []
-    for labels in joined:
-        primary: set[str] = set()
-        fallback: set[str] = set()
-        for label in filter(None, labels.split(_SEPARATOR)):
-            listed = {d for d, entries in full.items() if label in entries}
-            primary |= listed or {r.id for r in rules if any(t in label for t in r.categories)}
-            fallback |= {r.id for r in rules if any(t in label for t in r.fallback_categories)}
-        rows.append({**{r.id: r.id in primary for r in rules},
-                     **{f"fallback:{r.id}": r.id in fallback for r in rules}})
-    return pd.DataFrame(rows, index=joined.index, columns=[r.id for r in rules] +
-                        [f"fallback:{r.id}" for r in rules], dtype=bool)
+def _texts(values: pd.Series) -> list[str]:
+    return values.where(values.notna(), "").astype(str).tolist()
 
 
-def _department_evidence(rules: tuple[DomainRules, ...], names: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({r.id: _contains(names, r.departments, r.exclude) for r in rules}, index=names.index)
+def _category_evidence(frame: pd.DataFrame, rules: tuple[DomainRules, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(primary, fallback) boolean arrays rows x domains from the subject category labels."""
+    rows, width = len(frame), len(rules)
+    pairs = frame["categories"].reset_index(drop=True).explode().dropna()
+    table = pd.DataFrame(pairs.tolist(), index=pairs.index).reindex(columns=[0, 1])  # [dimension, label]
+    table = table[table[0].isin(SUBJECT_DIMENSIONS) & table[1].notna()]
+    codes, labels = pd.factorize(table[1].astype(str))
+    per_label = np.zeros((len(labels), 2 * width), dtype=bool)
+    for i, raw in enumerate(labels):  # once per distinct label
+        label = normalise_label(raw)
+        listed = [label in r.categories for r in rules]
+        if not any(listed):  # not written out in full anywhere: every domain whose fragment it contains
+            listed = [any(t in label for t in r.categories) for r in rules]
+        per_label[i, :width] = listed
+        per_label[i, width:] = [any(t in label for t in r.fallback_categories) for r in rules]
+    evidence = np.zeros((rows, 2 * width), dtype=bool)
+    np.logical_or.at(evidence, table.index.to_numpy(), per_label[codes])
+    return evidence[:, :width], evidence[:, width:]
 
 
-def _keyword_text(frame: pd.DataFrame) -> pd.Series:
-    keywords = frame["keywords"].map(lambda ks: " ".join(map(str, ks)) if isinstance(ks, (list, tuple)) else "")
-    text = frame["title"].fillna("").astype(str) + _SEPARATOR + keywords
-    return text.str.normalize("NFKC").str.lower()
+def _department_evidence(frame: pd.DataFrame, rules: tuple[DomainRules, ...]) -> np.ndarray:
+    names = pd.Series(_texts(frame["department"]), dtype=object) + "|" + pd.Series(_texts(frame["publisher"]),
+                                                                                   dtype=object)
+    codes, distinct = pd.factorize(names)
+    joined = _Joined(list(distinct), np.arange(len(distinct)), len(distinct))
+    per_name = np.column_stack([joined.hits(r.departments, r.exclude) for r in rules])
+    return per_name[codes]
 
 
 def assign_domains(frame: pd.DataFrame) -> pd.DataFrame:
     """One boolean column per domain (see the module docstring for the rules and their order)."""
     rules = domain_rules()
     ids = [r.id for r in rules]
-    if frame.empty:
+    rows = len(frame)
+    if not rows:
         return pd.DataFrame({d: pd.Series(dtype=bool) for d in ids}, index=frame.index)
 
-    labels = subject_labels(frame["categories"]).map(lambda ls: _SEPARATOR.join(normalise_label(x) for x in ls))
-    categories = _per_value(labels, lambda distinct: _category_evidence(rules, distinct))
-    names = (frame["department"].fillna("").astype(str) + _SEPARATOR + frame["publisher"].fillna("").astype(str))
-    department = _per_value(names.str.normalize("NFKC").str.lower(), lambda d: _department_evidence(rules, d))
-    text = _keyword_text(frame)
-    keyword = pd.DataFrame({r.id: _contains(text, r.keywords, r.exclude) for r in rules}, index=frame.index)
+    keywords = frame["keywords"].reset_index(drop=True).explode().dropna()
+    text = _Joined(_texts(frame["title"]) + keywords.astype(str).tolist(),
+                   np.concatenate([np.arange(rows), keywords.index.to_numpy(dtype=np.int64)]), rows)
+    keyword = np.column_stack([text.hits(r.keywords, r.exclude) for r in rules])
+    department = _department_evidence(frame, rules)
+    category, fallback_category = _category_evidence(frame, rules)
 
-    topical = keyword[[r.id for r in rules if not r.cross_cutting]].any(axis=1)
-    category = categories[ids].astype(bool)
+    topical = keyword[:, [not r.cross_cutting for r in rules]].any(axis=1, keepdims=True)
     # a category's domain stands when the title names no (topical) domain; when it names this one, step 1 has it
-    assigned = keyword | department | (category & ~topical.to_numpy()[:, None])
-
-    unplaced = ~assigned.any(axis=1)
-    fallback = pd.DataFrame({
-        r.id: categories[f"fallback:{r.id}"].astype(bool) | _contains(text, r.fallback_keywords, r.exclude)
-        for r in rules}, index=frame.index)
-    return assigned | (fallback & unplaced.to_numpy()[:, None])
+    assigned = keyword | department | (category & ~topical)
+    unplaced = ~assigned.any(axis=1, keepdims=True)
+    fallback = fallback_category | np.column_stack([text.hits(r.fallback_keywords, r.exclude) for r in rules])
+    return pd.DataFrame(assigned | (fallback & unplaced), index=frame.index, columns=ids)
 
 
 def evaluate(catalogue: Catalogue, min_datasets: int = 1) -> FamilyResult:

@@ -1,0 +1,155 @@
+"""The 12-domain classifier: its quality on the hand-labelled dev set, and the mechanics of its rules."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from checks.domains import assign_domains, domain_rules
+from tests.conftest import real_fixture
+
+SCRAPED = "china_provincial_portals_scraped_2021"
+# Characters written differently in the two scripts (a sample, enough to tell which script a list uses).
+SIMPLIFIED_ONLY = "业务门区县发电车关会员单医药经济学设筑护险职劳动农产环污质卫运输铁码组级备检验执规划证龄残殡实体监灾"
+TRADITIONAL_ONLY = "業務門區縣發電車關會員單醫藥經濟學設築護險職勞動農產環汙質衛運輸鐵碼組級備檢驗執規劃證齡殘殯實體監災"
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    """A catalogue frame with the columns the classifier reads; each row gives title and optionally
+    category (a theme label), department and keywords."""
+    return pd.DataFrame(
+        [{"title": r.get("title", ""), "department": r.get("department"), "publisher": r.get("publisher"),
+          "categories": [["theme", r["category"]]] if r.get("category") else [],
+          "keywords": list(r.get("keywords", []))} for r in rows],
+        index=[f"ds-{i}" for i in range(len(rows))],
+    )
+
+
+def domains_of(**row) -> set[str]:
+    assigned = assign_domains(frame(row))
+    return {d for d in assigned.columns if assigned.iloc[0][d]}
+
+
+# ---- quality on the dev set ------------------------------------------------------------------------------
+
+def test_macro_f1_on_the_dev_set_is_at_least_0_85():
+    for source in ("beijing", "tianjin"):
+        real_fixture(SCRAPED, f"{source}.normalized.jsonl")
+    from bench.eval_domains import evaluate_split
+
+    table = evaluate_split("all")
+    assert len(table) == 12
+    assert table["f1"].mean() >= 0.85, table.to_string()
+
+
+def test_the_dev_set_halves_are_disjoint_and_cover_it():
+    from bench.eval_domains import in_split
+
+    keys = range(1, 50)
+    tune = {k for k in keys if in_split(k, "tune")}
+    holdout = {k for k in keys if in_split(k, "holdout")}
+    assert not tune & holdout and tune | holdout == set(keys) == {k for k in keys if in_split(k, "all")}
+    with pytest.raises(ValueError):
+        in_split(1, "train")
+
+
+# ---- category precedence -----------------------------------------------------------------------------------
+
+def test_a_mapped_category_places_a_dataset_whose_title_names_no_domain():
+    assert domains_of(title="机构名单（2020年）", category="医疗卫生") == {"health"}
+
+
+def test_the_title_overrides_a_category_of_another_domain():
+    # portals file datasets under a neighbouring theme: the title is the better witness
+    assert domains_of(title="社会保险登记（人员基本信息）", category="交通运输") == {"human_resources_social_security"}
+    assert domains_of(title="内地居民婚姻登记机关信息", category="社保就业") == {"civil_affairs"}
+
+
+def test_the_title_adds_to_a_category_it_agrees_with():
+    assert domains_of(title="房地产开发企业资质信息", category="城建住房") == {"construction", "market_entities"}
+
+
+def test_a_combined_label_gives_only_its_first_domain_unless_the_title_names_another():
+    assert domains_of(title="名册", category="教育科研") == {"education"}
+    assert domains_of(title="科普基地信息", category="教育科研") == {"science_technology"}
+    assert domains_of(title="风景名胜数据", category="教育文化") == {"culture"}
+
+
+def test_cross_cutting_keywords_add_their_domain_without_displacing_the_category():
+    assert domains_of(title="自行监测企业基础信息", category="生态环境") == {"environment", "market_entities"}
+
+
+def test_departments_count_alongside_the_category():
+    assert domains_of(title="竞技体育结果公示", category="文体娱乐", department="北京市残疾人联合会") == \
+        {"culture", "civil_affairs"}
+    assert domains_of(title="权力清单信息", department="北京市广播电视局") == {"culture"}
+
+
+def test_fallbacks_count_only_when_nothing_else_places_the_dataset():
+    assert domains_of(title="行政处罚", category="信用服务") == {"market_entities"}
+    assert domains_of(title="对民办学校违法办学行为的处罚", category="信用服务") == {"education"}
+    assert domains_of(title="朝阳区行政许可") == {"market_entities"}
+    assert domains_of(title="密云区文物行政许可信息") == {"culture"}
+
+
+def test_unmapped_and_missing_categories_leave_the_title_to_decide():
+    assert domains_of(title="政府采购招标公告", category="财税金融") == set()
+    assert domains_of(title="区统计局固定资产投资情况", category="经济建设") == set()
+    assert domains_of(title="驾照考试地点", category="地理空间") == {"transport"}
+
+
+# ---- exclusions --------------------------------------------------------------------------------------------
+
+def test_excluded_phrases_hide_a_false_friend_but_not_other_terms():
+    assert domains_of(title="大学科技园") == {"science_technology"}
+    assert domains_of(title="大学科技园与高等学校名单") == {"science_technology", "education"}
+    assert domains_of(title="南开区安全生产培训机构") == {"work_safety"}
+    assert domains_of(title="从业人员文化程度统计") == set()
+
+
+def test_exclusions_are_per_domain():
+    # 医保 still makes the DRG analysis 医疗卫生; only 人社 ignores the case data
+    assert domains_of(title="综合医院医保住院病例病组绩效比较分析") == {"health"}
+    assert domains_of(title="医保药品目录") == {"health", "human_resources_social_security"}
+
+
+# ---- Traditional Chinese -----------------------------------------------------------------------------------
+
+def test_traditional_chinese_titles_categories_and_departments():
+    assert domains_of(title="臺北市社會住宅基本資料") == {"construction"}
+    assert domains_of(title="名冊", category="醫療衛生") == {"health"}
+    assert domains_of(title="統計資料", department="衛生福利部疾病管制署") == {"health"}
+    assert domains_of(title="大學科技園區廠商名錄") == {"science_technology"}
+    assert domains_of(title="行政處罰", category="信用服務") == {"market_entities"}
+    assert domains_of(title="資料", category="教育文化") == {"education"}
+
+
+def test_every_domain_lists_simplified_and_traditional_terms():
+    for rules in domain_rules():
+        for terms in (rules.keywords, rules.departments):
+            text = "".join(terms)
+            assert any(ch in text for ch in SIMPLIFIED_ONLY), (rules.id, terms)
+            assert any(ch in text for ch in TRADITIONAL_ONLY), (rules.id, terms)
+
+
+# ---- frame handling ----------------------------------------------------------------------------------------
+
+def test_the_result_has_one_boolean_column_per_domain_on_the_frame_index():
+    data = frame({"title": "公交线路"}, {"title": None, "keywords": ["幼儿园"]}, {"title": "天气"})
+    assigned = assign_domains(data)
+    assert list(assigned.index) == list(data.index)
+    assert len(assigned.columns) == 12 and all(pd.api.types.is_bool_dtype(t) for t in assigned.dtypes)
+    assert assigned.loc["ds-0", "transport"] and assigned.loc["ds-1", "education"]
+    assert not assigned.loc["ds-2"].any()
+
+
+def test_an_empty_frame_gives_an_empty_result():
+    assert assign_domains(frame()).shape == (0, 12)
+
+
+def test_texts_holding_the_separator_do_not_shift_rows():
+    data = frame({"title": "甲\n乙\x1e丙\x1d丁\x1c"}, {"title": "公交线路"}, {"title": "医院名单"})
+    assigned = assign_domains(data)
+    assert not assigned.loc["ds-0"].any()
+    assert assigned.loc["ds-1", "transport"] and not assigned.loc["ds-1", "health"]
+    assert assigned.loc["ds-2", "health"]
