@@ -5,7 +5,8 @@ from __future__ import annotations
 from charset_normalizer import from_bytes
 
 # What Chinese and Taiwanese portals publish in besides UTF-8. cp950 is Big5 as Windows writes it (a superset).
-_LEGACY = ("gb18030", "cp950")
+_LEGACY = ("gb18030", "cp950", "big5hkscs")
+_BIG5 = {"big5", "cp950", "big5hkscs"}
 
 
 def _decodes(body: bytes, encoding: str) -> bool:
@@ -32,4 +33,6 @@ def detect_encoding(body: bytes) -> str:
     best = from_bytes(sample, cp_isolation=candidates or None).best()
     if best is None:
         return candidates[0] if candidates else "utf-8"
-    return "cp950" if best.encoding in ("big5", "cp950", "big5hkscs") else best.encoding
+    if best.encoding in _BIG5:
+        return "cp950" if "cp950" in candidates else "big5hkscs"
+    return best.encoding
