@@ -26,6 +26,12 @@ def parse_date(value: object) -> str | None:
     text = str(value).strip()
     if not text or text in {"-", "暂无", "无", "null", "None"}:
         return None
+    if re.fullmatch(r"\d{4}(-\d{2})?", text):  # ISO 8601 reduced precision: a year, or a year and month
+        year, _, month = text.partition("-")
+        try:
+            return datetime(int(year), int(month or 1), 1).isoformat()
+        except ValueError as exc:
+            raise BadDate(f"{text!r} is not a valid date ({exc})") from exc
     iso = text.replace("Z", "+00:00")
     try:
         parsed = datetime.fromisoformat(iso)
