@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from checks import classification, domains, fields, formats, frequency, usage
 from checks.catalogue import Catalogue, load_catalogue
 from checks.expectations import run_suites
@@ -167,10 +165,7 @@ def _collect(
             failing = check.passed.astype("boolean").eq(False).fillna(False).astype(bool)
             total += int(failing.sum())
             ids = failing[failing].index[:MAX_FINDINGS_PER_MEASURE]
-            if isinstance(check.message, str):
-                messages = pd.Series(check.message, index=ids)
-            else:
-                messages = check.message.reindex(ids)
+            messages = check.messages(ids)
             findings.extend(
                 {"family": result.family, "measure_id": check.spec.id, "native_id": native_id,
                  "title": titles.get(native_id), "message": str(message)}

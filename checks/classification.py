@@ -47,7 +47,10 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
 
     only_catch_all = labels.map(lambda ls: bool(ls) and all(normalise_label(x) in CATCH_ALL for x in ls))
     specific = (~only_catch_all).astype("boolean").where(has_subject, pd.NA)
-    message = labels.map(lambda ls: f"only in catch-all category {'/'.join(ls)}")
+
+    def message(ids: pd.Index) -> pd.Series:
+        return labels[ids].map(lambda ls: f"only in catch-all category {'/'.join(ls)}")
+
     result.shares.append(ShareCheck(SPECIFIC, specific, message, mostly=0.95))
 
     dimensions = sorted({dim for cats in frame["categories"] for dim, _label in cats})

@@ -44,15 +44,16 @@ def run_suites(families: list[FamilyResult], docs_dir: Path | None = None) -> di
     for family in families:
         if not family.shares:
             continue
-        # GX counts nulls as "missing", which is how not-applicable datasets stay out of the share.
-        frame = pd.DataFrame({c.spec.id: c.passed.astype("object").where(c.passed.notna(), None)
+        # 1.0 pass / 0.0 fail / NaN not applicable: GX counts NaN as "missing", which keeps not-applicable
+        # datasets out of the share, and float columns validate several times faster than object ones.
+        frame = pd.DataFrame({c.spec.id: c.passed.astype("boolean").astype("Float64").astype("float64")
                               for c in family.shares})
         asset = source.add_dataframe_asset(family.family)
         batch_definition = asset.add_batch_definition_whole_dataframe(f"{family.family}-catalogue")
         suite = context.suites.add(gx.ExpectationSuite(name=f"odq.{family.family}"))
         for check in family.shares:
             suite.add_expectation(
-                gxe.ExpectColumnValuesToBeInSet(column=check.spec.id, value_set=[True], mostly=check.mostly)
+                gxe.ExpectColumnValuesToBeInSet(column=check.spec.id, value_set=[1.0], mostly=check.mostly)
             )
         if docs_dir is not None:
             validation_definitions.append((batch_definition, suite, frame))

@@ -30,10 +30,10 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     result.shares.append(ShareCheck(FIELD_LIST, has_fields, "no field list (数据项说明) published", mostly=0.8))
     ratio = (described / count.where(has_fields)).astype("Float64")
     well = (ratio >= DOCUMENTED_ENOUGH).astype("boolean").where(has_fields, pd.NA)
-    message = (
-        "only " + described.astype(str) + " of " + count.astype(str)
-        + " fields have a description that says more than the field name"
-    )
+    def message(ids: pd.Index) -> pd.Series:
+        return ("only " + described[ids].astype(str) + " of " + count[ids].astype(str)
+                + " fields have a description that says more than the field name")
+
     result.shares.append(ShareCheck(DESCRIBED, well, message, mostly=0.8))
     total = int(count.sum())
     result.value(FIELD_RATIO, described.sum() / total if total else None, fields=total)

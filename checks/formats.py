@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -42,29 +44,37 @@ FRAGMENTED = MeasureSpec("fragmented_share", FAMILY, "share", "按年份/区县�
                          point="3.4.2-3")
 
 
-def _any_format(codes: pd.Series, flag: str) -> pd.Series:
-    """Per dataset: does any of its format codes have the vocabulary flag (column-wise, via explode)."""
-    exploded = codes.explode()
-    flags = exploded.map(lambda c: bool((i := format_info(c)) and getattr(i, flag)) if isinstance(c, str) else False)
-    return flags.groupby(level=0).any().reindex(codes.index, fill_value=False).astype(bool)
+def _per_format_set(codes: pd.Series, judge: Callable[[tuple[str, ...]], Any]) -> pd.Series:
+    """Judge each distinct set of format codes once; catalogues have few distinct sets and many datasets."""
+    keys = codes.map(tuple)
+    verdicts = {key: judge(key) for key in pd.unique(keys)}
+    return keys.map(verdicts.__getitem__)
+
+
+def _any_flag(flag: str) -> Callable[[tuple[str, ...]], bool]:
+    return lambda key: any(bool((i := format_info(c)) and getattr(i, flag)) for c in key)
+
+
+def _stars(key: tuple[str, ...]) -> int:
+    return max(((i.stars if (i := format_info(c)) else 1) for c in key), default=0)
 
 
 def evaluate(catalogue: Catalogue) -> FamilyResult:
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     codes = frame["formats"]
-    formats_seen = codes.map(lambda cs: ", ".join(cs) if cs else "no recognised format")
 
-    machine = _any_format(codes, "machine_readable")
-    result.shares.append(ShareCheck(MACHINE, machine, "only " + formats_seen + ": nothing machine-readable"))
-    open_ = _any_format(codes, "non_proprietary")
-    result.shares.append(ShareCheck(OPEN, open_, "only " + formats_seen + ": no open format"))
-    api = frame["has_api"] | _any_format(codes, "api")
+    def seen(index: pd.Index) -> pd.Series:
+        return codes.reindex(index).map(lambda cs: ", ".join(cs) if cs else "no recognised format")
+
+    machine = _per_format_set(codes, _any_flag("machine_readable")).astype(bool)
+    result.shares.append(ShareCheck(MACHINE, machine, lambda ids: "only " + seen(ids) + ": nothing machine-readable"))
+    open_ = _per_format_set(codes, _any_flag("non_proprietary")).astype(bool)
+    result.shares.append(ShareCheck(OPEN, open_, lambda ids: "only " + seen(ids) + ": no open format"))
+    api = frame["has_api"] | _per_format_set(codes, _any_flag("api")).astype(bool)
     result.shares.append(ShareCheck(API, api, "no API access", mostly=0.3))
 
-    exploded = codes.explode()
-    star_values = exploded.map(lambda c: (i.stars if (i := format_info(c)) else 1) if isinstance(c, str) else 0)
-    stars = star_values.groupby(level=0).max().reindex(frame.index, fill_value=0).astype(int)
+    stars = _per_format_set(codes, _stars).astype(int)
     result.value(STARS, float(stars.mean()) if len(stars) else None,
                  distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()})
 

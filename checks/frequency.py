@@ -37,9 +37,12 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     harvested = pd.Timestamp(catalogue.harvested_at)
 
     declared = frame["frequency"].notna()
-    undeclared_message = frame["frequency_raw"].map(
-        lambda raw: f"declared update frequency {raw!r} is not a frequency" if raw else "no update frequency declared"
-    )
+    def undeclared_message(ids: pd.Index) -> pd.Series:
+        return frame.loc[ids, "frequency_raw"].map(
+            lambda raw: f"declared update frequency {raw!r} is not a frequency" if raw
+            else "no update frequency declared"
+        )
+
     result.shares.append(ShareCheck(DECLARED, declared, undeclared_message))
 
     codes = frame["frequency"].fillna("")
@@ -50,12 +53,15 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     allowed = period * (1 + GRACE_FACTOR) + GRACE_DAYS
     applicable = period.notna() & modified.notna()
     timely = (age <= allowed).astype("boolean").where(applicable, pd.NA)
-    late_message = (
-        "declared " + frame["frequency_raw"].fillna("") + " (" + frame["frequency"].map(_names()).fillna("") + ")"
-        + "; last modified " + frame["modified"].fillna("?").str[:10] + ", "
-        + age.round().astype("Int64").astype(str) + " days before the harvest (allowed "
-        + allowed.round().astype("Int64").astype(str) + ")"
-    )
+    def late_message(ids: pd.Index) -> pd.Series:
+        late = frame.loc[ids]
+        return (
+            "declared " + late["frequency_raw"].fillna("") + " (" + late["frequency"].map(_names()).fillna("") + ")"
+            + "; last modified " + late["modified"].fillna("?").str[:10] + ", "
+            + age[ids].round().astype("Int64").astype(str) + " days before the harvest (allowed "
+            + allowed[ids].round().astype("Int64").astype(str) + ")"
+        )
+
     result.shares.append(ShareCheck(TIMELY, timely, late_message, mostly=0.8))
 
     _observed(catalogue, period, harvested, result)
@@ -93,6 +99,8 @@ def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, 
     span, versions = span.reindex(frame.index), versions.reindex(frame.index)
     judged = period.notna() & (span > 2 * period * (1 + GRACE_FACTOR) + GRACE_DAYS)
     keeps_up = (versions > 1).astype("boolean").where(judged, pd.NA)
-    message = ("declared " + frame["frequency_raw"].fillna("") + " but `modified` did not change over "
-               + span.round().astype("Int64").astype(str) + " days of harvests")
+    def message(ids: pd.Index) -> pd.Series:
+        return ("declared " + frame.loc[ids, "frequency_raw"].fillna("") + " but `modified` did not change over "
+                + span[ids].round().astype("Int64").astype(str) + " days of harvests")
+
     result.shares.append(ShareCheck(OBSERVED, keeps_up, message, mostly=0.8))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,13 +29,21 @@ class ShareCheck:
     """A per-dataset pass/fail column whose share of passes is a measure, computed by a GX expectation.
 
     `passed` is True/False per dataset, or NA where the check does not apply (no frequency declared...).
-    `message` explains a failure per dataset; it is only read where `passed` is False.
+    `message` explains a failure per dataset; it is only read where `passed` is False (a callable is given only
+    the failing datasets, so a million-row catalogue does not build a million messages).
     """
 
     spec: MeasureSpec
     passed: pd.Series
-    message: pd.Series | str
+    message: pd.Series | str | Callable[[pd.Index], pd.Series]  # a callable builds messages for failures only
     mostly: float = 0.9  # what the GX expectation calls success, for the Data Docs
+
+    def messages(self, failing: pd.Index) -> pd.Series:
+        if isinstance(self.message, str):
+            return pd.Series(self.message, index=failing, dtype=object)
+        if callable(self.message):
+            return self.message(failing)
+        return self.message.reindex(failing)
 
 
 @dataclass(slots=True)

@@ -118,6 +118,14 @@ class RecordRow(Base):
     downloads: Mapped[int | None] = mapped_column(BigInteger)
     api_calls: Mapped[int | None] = mapped_column(BigInteger)
     problems: Mapped[str] = mapped_column(Text)  # JSON list
+
+
+class RecordBlobRow(Base):
+    """The full record and the native JSON of one stored version, kept apart so that the flat record rows stay
+    small: an assessment joins a harvest's million rows by hash, and big rows turn that into disk seeks."""
+
+    __tablename__ = "record_blobs"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     document: Mapped[bytes] = mapped_column(LargeBinary)  # zstd(orjson(record without raw))
     raw: Mapped[bytes] = mapped_column(LargeBinary)  # zstd(orjson(native JSON))
 
@@ -278,7 +286,9 @@ class Store:
             )
             fresh = [(h, *prepared[h]) for h in prepared if h not in known]
             if fresh:
-                _bulk_insert(conn, RecordRow.__table__, [_record_row(h, r, doc, raw) for h, r, doc, raw in fresh])
+                _bulk_insert(conn, RecordRow.__table__, [_record_row(h, r) for h, r, _doc, _raw in fresh])
+                _bulk_insert(conn, RecordBlobRow.__table__,
+                             [{"hash": h, "document": pack(doc), "raw": pack(raw)} for h, _r, doc, raw in fresh])
                 dist_rows = [
                     _distribution_row(h, i, d) for h, r, _doc, _raw in fresh for i, d in enumerate(r.distributions)
                 ]
@@ -361,10 +371,10 @@ class Store:
 
     def records(self, harvest_id: int, *, with_raw: bool = False) -> Iterator[DatasetRecord]:
         """Stream the records of a harvest back as record objects."""
-        columns = [RecordRow.document, RecordRow.raw] if with_raw else [RecordRow.document]
+        columns = [RecordBlobRow.document, RecordBlobRow.raw] if with_raw else [RecordBlobRow.document]
         query = (
             select(*columns)
-            .join(HarvestRecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
+            .join(HarvestRecordRow, HarvestRecordRow.record_hash == RecordBlobRow.hash)
             .where(HarvestRecordRow.harvest_id == harvest_id)
             .order_by(HarvestRecordRow.native_id)
         )
@@ -381,8 +391,8 @@ class Store:
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
                 rows = conn.execute(
-                    select(HarvestRecordRow.native_id, RecordRow.document)
-                    .join(RecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
+                    select(HarvestRecordRow.native_id, RecordBlobRow.document)
+                    .join(RecordBlobRow, HarvestRecordRow.record_hash == RecordBlobRow.hash)
                     .where(HarvestRecordRow.harvest_id == harvest_id,
                            HarvestRecordRow.native_id.in_(ids[start : start + 500]))
                 )
@@ -495,7 +505,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _record_row(digest: str, record: DatasetRecord, document: bytes, raw: bytes) -> dict[str, Any]:
+def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
     usage = record.usage
     return {
         "hash": digest,
@@ -523,8 +533,6 @@ def _record_row(digest: str, record: DatasetRecord, document: bytes, raw: bytes)
         "downloads": usage.downloads,
         "api_calls": usage.api_calls,
         "problems": orjson.dumps(record.problems).decode(),
-        "document": pack(document),
-        "raw": pack(raw),
     }
 
 

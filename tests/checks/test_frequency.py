@@ -6,6 +6,7 @@ import copy
 import json
 from datetime import datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import update
 
@@ -65,9 +66,8 @@ def test_timeliness_against_a_fixed_harvest_time(store, packages):
     timely = checks["timely_share"].passed
     assert {k: bool(v) for k, v in timely.dropna().items()} == expected
     assert timely.isna().sum() == 3  # irregular, 暂无 and missing: not judged
-    message = checks["timely_share"].message
-    late = [k for k, ok in expected.items() if not ok]
-    assert late and "days before the harvest" in message[late[0]]
+    messages = checks["timely_share"].messages(pd.Index(late_ids := [k for k, ok in expected.items() if not ok]))
+    assert late_ids and all("days before the harvest" in m for m in messages)
 
 
 def test_observed_cadence_from_the_harvest_history(store, packages):
