@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field
@@ -29,9 +29,7 @@ class DataJsonAdapter:
         self.catalogue_url: str = url
         self.expected_total: int | None = None
         self.incremental = False  # a data.json always lists everything, see records()
-        self._newest_modified: str | None = None
-        self._themes: dict[str, int] = {}
-        self._departments: dict[str, int] = {}
+        self._tally = CatalogueTally()
         self._info: dict[str, Any] = {"listing": "data.json", "search": False, "filter": False}
 
     # -- the stream ------------------------------------------------------------------------------
@@ -39,7 +37,7 @@ class DataJsonAdapter:
         # A data.json is one document and cannot be asked for "what changed since": every run lists the
         # whole catalogue, and the harvest run stores unchanged datasets once, by content hash.
         if since and since.get("modified_since"):
-            self._newest_modified = since["modified_since"]
+            self._tally.newest_modified = since["modified_since"]
             self._info["incremental_refused"] = "a data.json cannot be filtered by modification date"
         catalogue, entries = self._document()
         themes = _taxonomy(catalogue.get("themeTaxonomy"))
@@ -99,30 +97,18 @@ class DataJsonAdapter:
             record = map_dataset(entry, native_id, self.profile["id"], themes, super_themes)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return SkippedRecord(native_id, f"unreadable dataset: {type(exc).__name__}: {exc}")
-        if record.modified and (self._newest_modified is None or record.modified > self._newest_modified):
-            self._newest_modified = record.modified
-        for category in record.categories:
-            if category.dimension in ("theme", "department"):
-                counter = self._themes if category.dimension == "theme" else self._departments
-                counter[category.label] = counter.get(category.label, 0) + 1
-        return record
+        return self._tally.see(record)
 
     def bookmark(self) -> dict[str, Any]:
-        return {"modified_since": self._newest_modified} if self._newest_modified else {}
+        return self._tally.bookmark()
 
     def catalogue_info(self) -> dict[str, Any]:
-        dimensions = {"theme": _dimension(self._themes), "department": _dimension(self._departments)}
-        return {**self._info, "dimensions": dimensions}
+        return {**self._info, "dimensions": self._tally.dimensions()}
 
 
 def _data_json_url(url: str) -> str:
     """A portal URL without a path means its data.json at the root, where Project Open Data puts it."""
     return url if urlsplit(url).path.strip("/") else f"{url.rstrip('/')}/data.json"
-
-
-def _dimension(counts: dict[str, int]) -> dict[str, Any]:
-    labels = sorted(counts, key=lambda label: (-counts[label], label))
-    return {"available": bool(labels), "count": len(labels), "labels": labels[:200]}
 
 
 def _describes_the_file(entry: Any) -> bool:

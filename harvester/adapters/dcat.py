@@ -17,7 +17,7 @@ from defusedxml import DefusedXmlException
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
 from harvester.profiles import ProfileError
@@ -126,9 +126,7 @@ class DcatAdapter:
         self.max_pages = int(options.get("max_pages", MAX_PAGES))
         self.expected_total: int | None = None
         self.incremental = False  # a catalogue dump always lists everything, see records()
-        self._newest_modified: str | None = None
-        self._themes: dict[str, int] = {}
-        self._departments: dict[str, int] = {}
+        self._tally = CatalogueTally()
         self._info: dict[str, Any] = {"listing": "dcat", "search": False, "filter": False, "pages": 0}
 
     # -- the stream ------------------------------------------------------------------------------
@@ -136,7 +134,7 @@ class DcatAdapter:
         # A DCAT dump cannot be asked for "what changed since": every run lists the whole catalogue, and
         # the harvest run stores unchanged datasets once, by content hash. The bookmark is kept anyway.
         if since and since.get("modified_since"):
-            self._newest_modified = since["modified_since"]
+            self._tally.newest_modified = since["modified_since"]
             self._info["incremental_refused"] = "a DCAT catalogue dump cannot be filtered by modification date"
         url: str | None = self.catalogue_url
         visited: set[str] = set()
@@ -227,19 +225,13 @@ class DcatAdapter:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             native = str(subject) if isinstance(subject, URIRef) else None
             return SkippedRecord(native, f"unreadable dataset: {type(exc).__name__}: {exc}")
-        if record.modified and (self._newest_modified is None or record.modified > self._newest_modified):
-            self._newest_modified = record.modified
-        for category in record.categories:
-            counter = self._themes if category.dimension == "theme" else self._departments
-            counter[category.label] = counter.get(category.label, 0) + 1
-        return record
+        return self._tally.see(record)
 
     def bookmark(self) -> dict[str, Any]:
-        return {"modified_since": self._newest_modified} if self._newest_modified else {}
+        return self._tally.bookmark()
 
     def catalogue_info(self) -> dict[str, Any]:
-        dimensions = {"theme": _dimension(self._themes), "department": _dimension(self._departments)}
-        return {**self._info, "dimensions": dimensions}
+        return {**self._info, "dimensions": self._tally.dimensions()}
 
 
 class NotDcat(ValueError):
@@ -251,11 +243,6 @@ class UnmappableDataset(ValueError):
         super().__init__(reason)
         self.native_id = native_id
         self.reason = reason
-
-
-def _dimension(counts: dict[str, int]) -> dict[str, Any]:
-    labels = sorted(counts, key=lambda label: (-counts[label], label))
-    return {"available": bool(labels), "count": len(labels), "labels": labels[:200]}
 
 
 # -- reading RDF safely ----------------------------------------------------------------------------
