@@ -57,6 +57,11 @@ def _progress(enabled: bool):
         yield update
 
 
+def _check_lang(lang: str) -> None:
+    if lang not in ("zh", "en"):
+        _fail(f"--lang: expected zh or en, got {lang!r}")
+
+
 def _store(db: str | None):
     from harvester.store import Store
 
@@ -79,6 +84,7 @@ def demo(
     """Run the whole pipeline offline on a generated city portal served on loopback; print the report path."""
     from odq.demo.run import run_demo
 
+    _check_lang(lang)
     with _progress(not json_output) as progress:
         result = run_demo(workdir, lang=lang, progress=progress)
     if json_output:
@@ -256,6 +262,8 @@ def assess(
     link_limit: Annotated[int, typer.Option(help="Check at most this many links (a stable sample).")] = 2000,
     files: Annotated[bool, typer.Option(help="Validate a sample of tabular files with frictionless.")] = True,
     file_sample: Annotated[int, typer.Option(help="How many tabular files to sample.")] = 20,
+    docs_dir: Annotated[Path | None, typer.Option(help="Build Great Expectations Data Docs here (e.g. inside "
+                                                  "the report folder, so the report links them).")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the six families over the current harvest and score it under every indicator system."""
@@ -265,7 +273,8 @@ def assess(
     store = _store(db)
     profile = _portal_from_store(store, portal)
     http = make_http(profile, allow_host or [])
-    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
+    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample,
+                            docs_dir=docs_dir)
     try:
         with _progress(not json_output) as progress:
             assessment, scores = assess_and_score(store, profile, http, options, progress=progress)
@@ -294,13 +303,16 @@ def report(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.")],
     db: DbOption = None,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    docs_dir: Annotated[Path | None, typer.Option(help="Data Docs built by `odq assess --docs-dir`, to link "
+                                                  "(default: OUT/data-docs when present).")] = None,
 ) -> None:
     """Write the HTML and JSON report of a portal's current, assessed harvest."""
     from odq.pipeline import report as write
     from reports.model import ReportUnavailable
 
+    _check_lang(lang)
     try:
-        path = write(_store(db), portal, out_dir, lang=lang)
+        path = write(_store(db), portal, out_dir, lang=lang, docs_dir=docs_dir or out_dir / "data-docs")
     except ReportUnavailable as exc:
         _fail(str(exc))
     print(path.resolve())
