@@ -99,7 +99,8 @@ def in_child(target: str, base: str) -> dict:
 def ckanapi_client(base: str) -> dict:
     with tempfile.TemporaryDirectory() as directory:
         started = time.perf_counter()
-        subprocess.run(["ckanapi", "dump", "datasets", "--all", "-p", "2", "-q", "-O", f"{directory}/d.jsonl",
+        ckanapi = str(Path(sys.executable).with_name("ckanapi"))  # installed beside this interpreter
+        subprocess.run([ckanapi, "dump", "datasets", "--all", "-p", "2", "-q", "-O", f"{directory}/d.jsonl",
                         "-r", base], check=True, capture_output=True)
         seconds = time.perf_counter() - started
         with open(f"{directory}/d.jsonl", encoding="utf-8") as handle:
