@@ -16,6 +16,17 @@ class BadDate(ValueError):
     pass
 
 
+# Outside these years a catalogue date is a typo ("2913-10-11" for 2013), not a date.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = datetime.now(UTC).year + 50
+
+
+def _plausible(value: datetime, text: str) -> str:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise BadDate(f"{text!r} is not a plausible date (year {value.year})")
+    return value.isoformat()
+
+
 def parse_date(value: object) -> str | None:
     """ISO 8601 text for a portal's date, None when empty; BadDate when it cannot be a date."""
     if value is None:
@@ -29,7 +40,7 @@ def parse_date(value: object) -> str | None:
     if re.fullmatch(r"\d{4}(-\d{2})?", text):  # ISO 8601 reduced precision: a year, or a year and month
         year, _, month = text.partition("-")
         try:
-            return datetime(int(year), int(month or 1), 1).isoformat()
+            return _plausible(datetime(int(year), int(month or 1), 1), text)
         except ValueError as exc:
             raise BadDate(f"{text!r} is not a valid date ({exc})") from exc
     iso = text.replace("Z", "+00:00")
@@ -40,7 +51,7 @@ def parse_date(value: object) -> str | None:
     if parsed is not None:
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-        return parsed.isoformat()
+        return _plausible(parsed, text)
     for pattern, (yi, mi, di) in _PATTERNS:
         match = pattern.match(text)
         if match:
@@ -48,7 +59,7 @@ def parse_date(value: object) -> str | None:
             try:
                 day = date(int(groups[yi]), int(groups[mi]), int(groups[di]))
                 hour, minute, second = (int(g) if g else 0 for g in groups[3:6])
-                return datetime(day.year, day.month, day.day, hour, minute, second).isoformat()
+                return _plausible(datetime(day.year, day.month, day.day, hour, minute, second), text)
             except ValueError as exc:
                 raise BadDate(f"{text!r} is not a valid date ({exc})") from exc
     raise BadDate(f"{text!r} is not a date odq can read")
