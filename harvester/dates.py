@@ -1,14 +1,21 @@
-"""Reading the dates portals write (ISO 8601, 2019/03/02, 2019年3月2日, 02.03.2019) into ISO 8601 strings."""
+"""Reading the dates portals write (ISO 8601, 2019/03/02, 2019年3月2日, 02.03.2019, 19. November 2013) into ISO 8601."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
 
+# German month names as Drupal/DKAN pages write them ("März", or "Maerz" where the umlaut was lost).
+_MONTHS = {"januar": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6, "juli": 7, "august": 8,
+           "september": 9, "oktober": 10, "november": 11, "dezember": 12}
+
 _PATTERNS = (
     (re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), (0, 1, 2)),
     (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), (0, 1, 2)),
     (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), (2, 1, 0)),
+    # "Dienstag, 19. November 2013 - 10:13": the weekday and the time are optional.
+    (re.compile(r"^(?:\w+,\s*)?(\d{1,2})\.\s*(" + "|".join(_MONTHS) + r")\s+(\d{4})"
+                r"(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?:\s*Uhr)?$", re.IGNORECASE), (2, 1, 0)),
 )
 
 
@@ -57,7 +64,8 @@ def parse_date(value: object) -> str | None:
         if match:
             groups = match.groups()
             try:
-                day = date(int(groups[yi]), int(groups[mi]), int(groups[di]))
+                month = _MONTHS.get(groups[mi].lower()) or int(groups[mi])
+                day = date(int(groups[yi]), month, int(groups[di]))
                 hour, minute, second = (int(g) if g else 0 for g in groups[3:6])
                 return _plausible(datetime(day.year, day.month, day.day, hour, minute, second), text)
             except ValueError as exc:

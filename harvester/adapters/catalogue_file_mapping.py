@@ -19,6 +19,10 @@ DEFAULT_PLACEHOLDERS = ("暂无", "无", "暂无数据", "無", "-", "--", "—"
 TEXT_FIELDS = ("description", "publisher", "department", "contact", "licence", "access_rights", "spatial", "temporal",
                "open_type")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# "15.03 MB", "509,76 KB", "1004 Bytes": a size as the portal's page shows it; multiples of 1024, as Drupal and
+# most portal software compute them.
+_SIZE = re.compile(r"^(\d[\d,]*(?:\.\d+)?)\s*(bytes?|b|[kmgt]i?b)$", re.IGNORECASE)
+_SIZE_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4}
 
 
 @dataclass(slots=True)
@@ -94,7 +98,8 @@ class ColumnSpec:
         found = self.pattern.search(text)
         if found is None:
             return None
-        value = found.group(1) if found.groups() else found.group(0)
+        # The first group that took part, so alternatives ('(a)|(b)') each name their own value.
+        value = next((g for g in found.groups() if g is not None), None) if found.groups() else found.group(0)
         return value.strip() if value and value.strip() else None
 
     def _finish(self, text: str) -> str:
@@ -240,6 +245,18 @@ class ColumnMapping:
         problems.append(f"{name}: {text!r} is not a number")
         return None
 
+    def size(self, name: str, values: Mapping[str, Any], problems: list[str]) -> int | None:
+        """Bytes, from a plain number or a size with its unit ("15.03 MB")."""
+        text = self.text(name, values)
+        found = _SIZE.match(text) if text else None
+        if found is None:
+            return self.count(name, values, problems)
+        unit = found.group(2).lower()
+        power = 0 if unit.startswith("b") else _SIZE_POWERS[unit[0]]
+        number = found.group(1)  # a comma before one or two digits is a decimal comma, else a thousands separator
+        number = number.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", number) else number.replace(",", "")
+        return round(float(number) * 1024**power)
+
     def date(self, name: str, values: Mapping[str, Any], problems: list[str]) -> str | None:
         text = self.text(name, values)
         try:
@@ -281,7 +298,7 @@ class ColumnMapping:
             problems.append(f"{len(formats)} formats for {len(downloads) or len(accesses)} links: paired in order")
         total = max(len(formats), len(downloads), len(accesses), 1 if title else 0)
         media_type = self.text("media_type", values)
-        byte_size = self.count("byte_size", values, problems)
+        byte_size = self.size("byte_size", values, problems)
         return [
             make_distribution(
                 access_url=_nth(accesses, i) or _nth(downloads, i), download_url=_nth(downloads, i), title=title,
@@ -293,12 +310,16 @@ class ColumnMapping:
     def linked_distribution(self, values: Mapping[str, Any], problems: list[str]) -> Distribution:
         download = self.url(self.text("download_url", values))
         access = self.url(self.text("access_url", values))
-        return make_distribution(
-            access_url=access or download, download_url=download, title=self.text("title", values),
+        title = self.text("title", values)
+        own: list[str] = []  # named by the distribution, so its "modified" is not taken for the dataset's
+        distribution = make_distribution(
+            access_url=access or download, download_url=download, title=title,
             format_raw=self.text("format", values), media_type=self.text("media_type", values),
-            byte_size=self.count("byte_size", values, problems), modified=self.date("modified", values, problems),
+            byte_size=self.size("byte_size", values, own), modified=self.date("modified", values, own),
             field_names=self.items("field_names", values),
         )
+        problems.extend(f"distribution {title or download or access!r}: {problem}" for problem in own)
+        return distribution
 
     def linked_field(self, values: Mapping[str, Any]) -> Field | None:
         """A field row (name, title, type, description); a table that has only titles names fields by them."""
