@@ -5,7 +5,7 @@ separate process, optionally scaled ×N with fresh ids, so memory growth with ca
 Each client runs in its own process so its peak RSS is its own. Peers, measured in the same run:
 
 - floor: plain `requests` + `json` over every package_search page of 1000 (what any harvester must do);
-- ckanapi (optional, --ckanapi): `ckanapi dump datasets --all -p 2`, the CKAN project's own client.
+- ckanapi (optional, --ckanapi): `ckanapi dump datasets --all -p 2 -g`, the CKAN project's own client.
 
     python bench/bench_harvest.py [--scale 1 4] [--ckanapi]
 """
@@ -99,9 +99,11 @@ def in_child(target: str, base: str) -> dict:
 def ckanapi_client(base: str) -> dict:
     with tempfile.TemporaryDirectory() as directory:
         started = time.perf_counter()
-        ckanapi = str(Path(sys.executable).with_name("ckanapi"))  # installed beside this interpreter
-        subprocess.run([ckanapi, "dump", "datasets", "--all", "-p", "2", "-q", "-O", f"{directory}/d.jsonl",
-                        "-r", base], check=True, capture_output=True)
+        # ckanapi is installed beside this interpreter and starts its workers by name, so it must be on PATH.
+        bin_dir = str(Path(sys.executable).parent)
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        subprocess.run(["ckanapi", "dump", "datasets", "--all", "-p", "2", "-q", "-g", "-O", f"{directory}/d.jsonl",
+                        "-r", base], check=True, capture_output=True, env=env)
         seconds = time.perf_counter() - started
         with open(f"{directory}/d.jsonl", encoding="utf-8") as handle:
             lines = sum(1 for _ in handle)

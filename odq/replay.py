@@ -218,7 +218,7 @@ class ReplayServer:
                 route = server.catalogue.routes.get(path)
                 if route is not None:
                     status, body, content_type = route(params, body, server.base)
-                elif path.startswith("/api/3/action/"):
+                elif path.startswith(("/api/3/action/", "/api/action/")):
                     status, body = server.action(path.rsplit("/", 1)[-1], params)
                 elif path.startswith("/web/"):
                     status, body, content_type = server._web(self.path)
