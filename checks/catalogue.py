@@ -19,7 +19,8 @@ DATASET_COLUMNS = (
     RecordRow.description_length, RecordRow.categories, RecordRow.keywords, RecordRow.frequency_raw,
     RecordRow.frequency, RecordRow.issued, RecordRow.modified, RecordRow.licence, RecordRow.open_type,
     RecordRow.fields_count, RecordRow.fields_described, RecordRow.fields_typed, RecordRow.distributions_count,
-    RecordRow.formats, RecordRow.has_api, RecordRow.views, RecordRow.downloads, RecordRow.api_calls, RecordRow.problems,
+    RecordRow.formats, RecordRow.has_api, RecordRow.record_count, RecordRow.views, RecordRow.downloads,
+    RecordRow.api_calls, RecordRow.problems,
 )
 
 
@@ -83,7 +84,7 @@ def load_catalogue(
         datasets[column] = _decode_json_column(datasets[column])
     datasets = datasets.set_index("native_id", drop=False)
     datasets.index.name = "dataset"
-    for column in ("views", "downloads", "api_calls"):
+    for column in ("views", "downloads", "api_calls", "record_count"):
         datasets[column] = datasets[column].astype("Int64")
     datasets["has_api"] = datasets["has_api"].astype(bool)
     distributions["is_api"] = distributions["is_api"].astype(bool)

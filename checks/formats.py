@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.catalogue import Catalogue
-from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
 from harvester.vocab import format_info
 
 FAMILY = "formats"
@@ -39,6 +39,9 @@ _GENERIC_TYPES = {"application/octet-stream", "binary/octet-stream", "applicatio
                   "application/force-download", "application/x-download", ""}
 EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
                     good="low", point="3.4.2-3")
+TINY = MeasureSpec("tiny_datasets", FAMILY, "count", "数据量过小（少于10条）的数据集数",
+                   "datasets the portal says hold fewer than 10 records", good="low", point="3.4.2-3")
+TINY_RECORDS = 10  # below this a "dataset" is a fragment or a placeholder, not data (cf. Fudan 开放数林 capacity)
 FRAGMENTED = MeasureSpec("fragmented_share", FAMILY, "share", "按年份/区县拆分的碎片化数据集占比",
                          "share of datasets that are one table split by year or district", good="low",
                          point="3.4.2-3")
@@ -83,6 +86,12 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     for native_id, title in frame.loc[empty, "title"].items():
         result.findings.append({"family": FAMILY, "measure_id": EMPTY.id, "native_id": native_id, "title": title,
                                 "message": "the dataset has no distribution: nothing to download or call"})
+
+    tiny = frame["record_count"].lt(TINY_RECORDS).fillna(False).astype(bool)
+    result.value(TINY, int(tiny.sum()), published=int(frame["record_count"].notna().sum()))
+    for native_id, row in frame.loc[tiny].head(MAX_FINDINGS_PER_MEASURE).iterrows():
+        result.findings.append({"family": FAMILY, "measure_id": TINY.id, "native_id": native_id, "title": row["title"],
+                                "message": f"the portal says the dataset holds {row['record_count']} records"})
 
     series = frame["title"].fillna("").str.replace(_SERIES_MARKERS, "", regex=True).str.strip()
     sizes = series.map(series.value_counts())

@@ -71,6 +71,10 @@ def score_component(component: Mapping[str, Any], measure: Mapping[str, Any] | N
         zero, full = float(component["zero"]), float(component["full"])
         return max(0.0, min(1.0, (float(value) - zero) / (full - zero)))
     if kind == "coverage":
+        counts = (measure.get("detail") or {}).get("counts") if measure else None
+        if component.get("min_datasets") and isinstance(counts, dict):
+            # The profile sets how many datasets make a domain covered; the measure keeps the counts.
+            value = sum(1 for n in counts.values() if n >= component["min_datasets"])
         return max(0.0, min(1.0, float(value) / float(component["of"])))
     raise ProfileError(f"unknown scorer {kind!r}")
 

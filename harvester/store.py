@@ -117,6 +117,7 @@ class RecordRow(Base):
     views: Mapped[int | None] = mapped_column(BigInteger)
     downloads: Mapped[int | None] = mapped_column(BigInteger)
     api_calls: Mapped[int | None] = mapped_column(BigInteger)
+    record_count: Mapped[int | None] = mapped_column(BigInteger)  # rows the portal says the data has
     problems: Mapped[str] = mapped_column(Text)  # JSON list
 
 
@@ -532,6 +533,7 @@ def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
         "views": usage.views,
         "downloads": usage.downloads,
         "api_calls": usage.api_calls,
+        "record_count": record.record_count,
         "problems": orjson.dumps(record.problems).decode(),
     }
 

@@ -684,3 +684,11 @@ def test_linear_with_zero_equal_full_is_rejected_at_load(tmp_path):
         return
     score(system, "city", [{"measure_id": "classification_dimensions", "value": 2}])
     pytest.fail("profile accepted and scoring did not divide by zero")
+
+
+def test_coverage_counts_domains_with_at_least_the_profiles_minimum():
+    measure = {"measure_id": "domains_covered", "value": 12,
+               "detail": {"counts": {f"d{i}": n for i, n in enumerate([0, 1, 2, 3, 5, 9, 3, 3, 1, 0, 7, 4])}}}
+    component = {"measure": "domains_covered", "scorer": "coverage", "of": 12, "min_datasets": 3}
+    assert score_component(component, measure) == pytest.approx(7 / 12)
+    assert score_component({**component, "min_datasets": 1}, measure) == pytest.approx(10 / 12)
