@@ -48,7 +48,8 @@ def zurich(tmp_path_factory):
     with store.engine.begin() as conn:
         conn.execute(update(HarvestRow).where(HarvestRow.id == result.harvest_id).values(started_at=HARVESTED))
     catalogue = load_catalogue(store, result.harvest_id, profile, with_distributions=False)
-    return {"graph": graph, "result": result, "family": evaluate(catalogue), "catalogue": catalogue}
+    return {"graph": graph, "result": result, "family": evaluate(catalogue), "catalogue": catalogue, "store": store,
+            "profile": profile}
 
 
 def _expected(graph: Graph) -> dict[str, bool | None]:
@@ -87,6 +88,15 @@ def test_timeliness_against_a_fixed_harvest_time(zurich):
     assert {t: got[t] for t in judged} == judged
     assert sum(judged.values()) < len(judged)  # some Zurich datasets are late on 2018-07-01, some on time
     assert sum(judged.values()) > 0
+
+
+def test_zurich_assessment_covers_all_families(zurich):
+    from tests.assessing import assess_fixture_portal
+
+    assessment = assess_fixture_portal(zurich["store"], zurich["result"].harvest_id, zurich["profile"])
+    assert assessment.measure("frequency_declared_share")["value"] == 1.0
+    judged = [v for v in _expected(zurich["graph"]).values() if v is not None]
+    assert assessment.measure("timely_share")["detail"]["applicable"] == len(judged)
 
 
 def pd_na(value) -> bool:

@@ -631,3 +631,14 @@ def test_key_value_text_keeps_a_separator_inside_a_value(store):
     assert result.datasets == 2
     assert records["甲"].description == "含#号的摘要" and records["甲"].categories[0].label == "教育"
     assert records["乙"].categories[0].label == "交通"  # a blank instead of the TAB still separates
+
+
+def test_guangxi_assessment_groups_formats_before_format_measures(guangxi):
+    from tests.assessing import assess_fixture_portal
+
+    store, result = guangxi["store"], guangxi["result"]
+    assessment = assess_fixture_portal(store, result.harvest_id, {"id": "guangxi", "level": "province"})
+    machine = assessment.measure("machine_readable_share")
+    # One dataset per group of per-format rows: the share is over datasets, not over the 5,411 file rows.
+    assert machine["detail"]["applicable"] == result.datasets < len(guangxi["raw"])
+    assert assessment.measure("frequency_declared_share")["value"] == 1.0  # every 更新频率 label normalises

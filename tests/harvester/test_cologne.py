@@ -70,7 +70,7 @@ def cologne(tmp_path_factory):
         result = run_harvest(profile, store, make_http(profile))
     records = {r.native_id: r for r in store.records(result.harvest_id)}
     return {"raw": raw, "by_file": dict(zip((p.stem for p in paths), raw, strict=True)), "result": result,
-            "records": records, "profile": profile_file}
+            "records": records, "profile": profile_file, "store": store}
 
 
 def test_the_shipped_profile_is_valid_and_checked_against_the_mirror(cologne):
@@ -163,3 +163,11 @@ def test_fill_rates_follow_the_mirror(cologne):
     for empty in ("frequency_raw", "spatial", "temporal", "contact"):  # blank on every mirrored dataset
         assert mapping[empty] == 0.0
     assert mapping["views"] == mapping["downloads"] == 0.0  # the mirror has no usage figures: unknown, not 0
+
+
+def test_cologne_assessment_reports_the_typo_as_an_impossible_date(cologne):
+    from tests.assessing import assess_fixture_portal
+
+    assessment = assess_fixture_portal(cologne["store"], cologne["result"].harvest_id, cologne["profile"])
+    assert assessment.measure("impossible_dates")["value"] >= 1
+    assert any("2913" in f["message"] for f in assessment.findings if f["measure_id"] == "impossible_dates")

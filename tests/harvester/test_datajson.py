@@ -361,3 +361,12 @@ def test_bad_values_become_problems_not_failures(store):
     assert record.distributions[0].format == "CSV"
     with pytest.raises(BadDate):
         parse_date("R/P1D")  # a DCAT-US "modified" may be a repeating interval: reported, not a date
+
+
+def test_argentina_assessment_covers_all_families(argentina):
+    from tests.assessing import assess_fixture_portal
+
+    store, result = argentina["store"], argentina["result"]
+    assessment = assess_fixture_portal(store, result.harvest_id, {"id": result.portal_id, "level": "ministry"})
+    declared = sum(1 for d in argentina["raw"]["dataset"] if d.get("accrualPeriodicity"))
+    assert assessment.measure("frequency_declared_share")["value"] == declared / len(argentina["raw"]["dataset"])

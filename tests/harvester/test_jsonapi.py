@@ -309,3 +309,16 @@ def test_every_shipped_jsonapi_profile_has_valid_options():
         validate_options(profile)
     verified = {p["id"] for p in jsonapi if p.get("verified")}
     assert "foshan" in verified
+
+
+def test_foshan_assessment_reads_usage_and_field_documentation(store, envelope):
+    from tests.assessing import assess_fixture_portal
+
+    result, _, profile = harvest(
+        store, {LIST_PATH: datatables_route(envelope, [])}, lambda base: foshan_profile(base, page_size=1)
+    )
+    assessment = assess_fixture_portal(store, result.harvest_id, profile)
+    items = envelope["data"]
+    with_fields = sum(1 for item in items if _key(item, "cata_items"))
+    assert assessment.measure("field_list_share")["value"] == with_fields / len(items)
+    assert assessment.measure("usage_published_share")["value"] == 1.0  # catalogStatistic on every item

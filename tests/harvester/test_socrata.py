@@ -272,3 +272,12 @@ def test_more_changes_than_offsets_reach_fall_back_to_a_full_listing():
     assert adapter.incremental is False  # so the run does not carry an earlier harvest forward
     info = adapter.catalogue_info()
     assert "incremental_refused" in info and info["listing"] == "discovery-scroll"
+
+
+def test_seattle_assessment_counts_published_usage(seattle):
+    from tests.assessing import assess_fixture_portal
+
+    store, result, records = seattle["store"], seattle["result"], seattle["records"]
+    assessment = assess_fixture_portal(store, result.harvest_id, {"id": result.portal_id, "level": "city"})
+    published = sum(1 for r in records.values() if r.usage.downloads is not None)
+    assert assessment.measure("downloads_published_share")["value"] == published / len(records)
