@@ -84,3 +84,13 @@ def test_the_page_is_self_contained_and_escapes_portal_text(demo):
     html = demo["html"]
     assert "<script" not in html
     assert re.search(r"Content-Security-Policy", html)
+
+
+def test_data_requests_and_showcases_are_read_from_the_portal_api(demo):
+    measures = {m["measure_id"]: m for f in demo["report"]["families"] for m in f["measures"]}
+    # The demo lists 12 requests (odq.demo.run): 11 can be judged (one is open for 20 days only), 7 of them
+    # were answered within 30 days.
+    assert measures["data_request_reply_share"]["detail"] == {**measures["data_request_reply_share"]["detail"],
+                                                              "judged": 11, "listed": 12}
+    assert measures["data_request_reply_share"]["value"] == pytest.approx(7 / 11)
+    assert measures["showcases"]["value"] == 3

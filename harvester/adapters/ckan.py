@@ -23,6 +23,7 @@ OPEN_TYPE_KEYS = ("open_type", "开放类型", "开放属性", "open_condition")
 RECORD_COUNT_KEYS = ("record_count", "数据量", "data_volume")
 FIELD_KEYS = ("fields", "数据项", "data_items")
 SORT = "metadata_created asc, id asc"
+MAX_DATA_REQUESTS = 5000  # enough to measure reply delays; a portal with more is judged on these
 
 
 class CkanAdapter:
@@ -67,6 +68,7 @@ class CkanAdapter:
         self._info["search"] = True
         if not modified_since:
             self._probe_category_filter()
+            self._probe_use()
         if modified_since:
             self.incremental = True
             self._newest_modified = modified_since
@@ -166,6 +168,33 @@ class CkanAdapter:
             self._info["category_filter"] = False
             return
         self._info["category_filter"] = isinstance(result, dict) and int(result.get("count") or 0) > 0
+
+    def _probe_use(self) -> None:
+        """Development and use, where the portal's extensions publish it: data requests (ckanext-datarequests,
+        with open and close times, so reply delays can be measured) and showcases (ckanext-showcase).
+        An action the portal does not have leaves the fact unknown (None), never "no"."""
+        requests: list[dict[str, Any]] = []
+        try:
+            while len(requests) < MAX_DATA_REQUESTS:
+                page = self._action("datarequest_index", offset=len(requests), limit=100)
+                items = page.get("result") if isinstance(page, dict) else None
+                if not items:
+                    break
+                requests.extend(i for i in items if isinstance(i, dict))
+                if len(requests) >= int(page.get("count") or 0):
+                    break
+            self._info["data_requests"] = {
+                "available": True, "listed": len(requests),
+                "items": [{k: r.get(k) for k in ("id", "title", "open_time", "close_time", "closed")}
+                          for r in requests],
+            }
+        except FetchError:
+            self._info["data_requests"] = {"available": None}
+        try:
+            showcases = self._action("ckanext_showcase_list")
+            self._info["showcases"] = len(showcases) if isinstance(showcases, list) else None
+        except FetchError:
+            self._info["showcases"] = None
 
     def _load_classification(self) -> None:
         for dimension, action in (("department", "organization_list"), ("theme", "group_list")):

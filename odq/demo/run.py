@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from checks.assess import AssessOptions
 from harvester.profiles import validate
@@ -49,7 +51,9 @@ def run_demo(workdir: Path, *, lang: str = "zh", now: datetime | None = None, pr
     database_url = f"sqlite:///{(workdir / 'odq-demo.sqlite').resolve()}"
     store = Store(database_url)
     portal = build_demo_portal(now or datetime.now(UTC))
+    use_routes = _use_routes(now or datetime.now(UTC))
     catalogue = ReplayCatalogue(
+        routes=use_routes,
         packages=portal.packages,
         organizations=portal.organizations,
         groups=portal.groups,
@@ -69,3 +73,32 @@ def run_demo(workdir: Path, *, lang: str = "zh", now: datetime | None = None, pr
         http.close()
     path = report(store, DEMO_PORTAL_ID, out_dir, lang=lang, docs_dir=docs_dir)
     return DemoResult(path, database_url, harvest, scores, assessment.timings)
+
+
+def _use_routes(now: datetime) -> dict[str, Any]:
+    """The demo portal's data requests (ckanext-datarequests) and showcases (ckanext-showcase): a request list
+    where some answers came late and some never, so reply timeliness has something to find."""
+    now = now.replace(tzinfo=None)
+    requests = []
+    for number, (opened_days_ago, answered_after) in enumerate(
+        [(400, 12), (380, 45), (300, 8), (250, None), (200, 20), (150, 90), (120, 5), (90, None), (60, 25),
+         (40, 3), (20, None), (10, 2)], start=1,
+    ):
+        opened = now - timedelta(days=opened_days_ago)
+        closed = opened + timedelta(days=answered_after) if answered_after is not None else None
+        requests.append({"id": f"dr-{number:03d}", "title": f"申请开放数据 #{number}", "open_time": opened.isoformat(),
+                         "close_time": closed.isoformat() if closed else None, "closed": closed is not None})
+    showcases = [{"id": f"sc-{n}", "name": f"showcase-{n}", "title": title}
+                 for n, title in enumerate(("公交到站查询小程序", "学区地图", "空气质量日历"), start=1)]
+
+    def envelope(result: Any) -> tuple[int, bytes, str]:
+        return 200, orjson.dumps({"help": "demo", "success": True, "result": result}), "application/json"
+
+    def datarequest_index(params: dict[str, str], _body: bytes, _base: str) -> tuple[int, bytes, str]:
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 10))
+        return envelope({"count": len(requests), "facets": {}, "result": requests[offset: offset + limit]})
+
+    return {
+        "/api/3/action/datarequest_index": datarequest_index,
+        "/api/3/action/ckanext_showcase_list": lambda _p, _b, _base: envelope(showcases),
+    }

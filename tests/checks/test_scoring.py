@@ -220,7 +220,9 @@ def test_ministry_drops_domain_coverage_and_asks_for_public_replies():
 
     request = by_name(result, "开发利用")["assessment_points"][0]
     assert request["name"] == MINISTRY_REQUEST_POINT
-    assert [c["measure"] for c in request["components"]] == ["data_request_available", "data_request_public_replies"]
+    # 并能及时公开回复: requests answered publicly, and in time (the 30-day share is an odq default)
+    assert [c["measure"] for c in request["components"]] == [
+        "data_request_available", "data_request_public_replies", "data_request_reply_share"]
     assert result["maximum"] == 1 + 2 + 2
 
 
@@ -258,9 +260,10 @@ def test_public_replies_count_for_ministries_only():
     use = by_name(result, "开发利用")
     request_components = raw_indicator(WEBSITE, "开发利用")["points"][0]["measures_by_level"]["ministry"]
     request = mean(
-        [(1.0 if c["measure"] == "data_request_available" else 0.0, c.get("weight", 1.0)) for c in request_components]
+        [(0.0 if c["measure"] == "data_request_public_replies" else 1.0, c.get("weight", 1.0))
+         for c in request_components]
     )
-    assert request == pytest.approx(0.5)  # both components carry the default weight
+    assert request == pytest.approx(2 / 3)  # three components with the default weight, one of them failing
     assert point(use, "1")["score"] == pytest.approx(request, abs=1e-4)
     use_score = mean(list(zip([request, 1.0], point_weights(WEBSITE, "开发利用"), strict=True)))
     assert result["composite"] == pytest.approx((1 + 2 + 2 * use_score) / 5, abs=1e-4)

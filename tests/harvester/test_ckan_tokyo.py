@@ -60,8 +60,9 @@ def test_every_dataset_and_resource_is_stored(tokyo):
     assert result.datasets == len(raw) == 5077
     assert result.distributions == sum(len(p["resources"]) for p in raw) == 58187
     assert result.expected_total == 5077
-    # package_search pages of 1000 plus the count probe and the two classification lists.
-    assert result.requests <= 5077 // 1000 + 1 + 4
+    # package_search pages of 1000, the count probe, the two classification lists and four capability probes
+    # (category filter, data requests, showcases).
+    assert result.requests <= 5077 // 1000 + 1 + 1 + 2 + 3
 
 
 def test_format_distribution_matches_the_raw_file(tokyo):
@@ -133,3 +134,12 @@ def test_openness_star_distribution(tokyo):
         expected[str(max((_STARS.get(c, 1) if c else 0 for c in codes), default=0))] += 1
     measure = tokyo["assessment"].measure("openness_stars_mean")
     assert measure["detail"]["distribution"] == dict(expected)
+
+
+def test_unknown_capabilities_stay_unknown(tokyo):
+    measures = {m["measure_id"]: m for m in tokyo["assessment"].measures}
+    # Tokyo's CKAN has neither ckanext-datarequests nor ckanext-showcase (the replay answers 400 for them):
+    # that is "not known", not "no" — the evaluator records what the portal offers in its profile.
+    assert measures["data_request_available"]["value"] is None
+    assert measures["showcases"]["value"] is None
+    assert measures["data_request_reply_share"]["value"] is None
