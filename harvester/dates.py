@@ -38,10 +38,15 @@ def parse_date(value: object) -> str | None:
     """ISO 8601 text for a portal's date, None when empty; BadDate when it cannot be a date."""
     if value is None:
         return None
-    if isinstance(value, int | float):  # epoch seconds or milliseconds
+    if isinstance(value, int | float) and not isinstance(value, bool):  # epoch seconds or milliseconds
         seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat()
+        try:
+            return _plausible(datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None), str(value))
+        except (OverflowError, OSError, ValueError) as exc:
+            raise BadDate(f"{value!r} is not a timestamp ({exc})") from exc
     text = str(value).strip()
+    if text.isdigit() and len(text) in (10, 13):  # epoch seconds or milliseconds sent as text
+        return parse_date(int(text))
     if not text or text in {"-", "暂无", "无", "null", "None"}:
         return None
     if re.fullmatch(r"\d{4}(-\d{2})?", text):  # ISO 8601 reduced precision: a year, or a year and month

@@ -49,23 +49,44 @@ class CatalogueTally:
 
     LABEL_CAP = 200
 
-    def __init__(self, modified_since: str | None = None) -> None:
-        self.newest_modified = modified_since
+    def __init__(self, since: dict[str, Any] | None = None) -> None:
+        since = since or {}
+        self.newest_modified: str | None = since.get("modified_since")
         self.labels: dict[str, Counter[str]] = {}
+        # An incremental run lists only changes: the labels the last run saw still stand.
+        for dimension, labels in (since.get("dimensions") or {}).items():
+            self.offer(dimension, labels)
 
-    def see(self, record: DatasetRecord) -> DatasetRecord:
-        if record.modified and (self.newest_modified is None or record.modified > self.newest_modified):
-            self.newest_modified = record.modified
+    def offer(self, dimension: str, labels: Any) -> None:
+        """Labels the portal offers (facets, taxonomies), whether or not a listed dataset carries them."""
+        counts = self.labels.setdefault(dimension, Counter())
+        for label in labels:
+            counts.setdefault(label, 0)
+
+    def see(self, record: DatasetRecord, modified: str | None = None) -> DatasetRecord:
+        """Count a record's labels; `modified` overrides record.modified when the portal's own value is the cursor."""
+        modified = modified or record.modified
+        if modified and (self.newest_modified is None or modified > self.newest_modified):
+            self.newest_modified = modified
         for category in record.categories:
             self.labels.setdefault(category.dimension, Counter())[category.label] += 1
         return record
 
-    def bookmark(self) -> dict[str, Any]:
-        return {"modified_since": self.newest_modified} if self.newest_modified else {}
+    def _ordered(self, counts: Counter[str]) -> list[str]:
+        return sorted(counts, key=lambda label: (-counts[label], label))[: self.LABEL_CAP]
+
+    def bookmark(self, cursor: str | None = None, *, with_labels: bool = False) -> dict[str, Any]:
+        """`cursor` replaces the newest modified where the portal wants its own spelling of it back;
+        `with_labels` keeps the labels for adapters whose incremental runs list only the changes."""
+        cursor = cursor or self.newest_modified
+        if not cursor:
+            return {}
+        if not with_labels:
+            return {"modified_since": cursor}
+        return {"modified_since": cursor, "dimensions": {d: self._ordered(c) for d, c in self.labels.items() if c}}
 
     def dimensions(self) -> dict[str, dict[str, Any]]:
         return {
-            dimension: {"available": bool(counts), "count": len(counts),
-                        "labels": [label for label, _n in counts.most_common(self.LABEL_CAP)]}
+            dimension: {"available": bool(counts), "count": len(counts), "labels": self._ordered(counts)}
             for dimension, counts in self.labels.items()
         }

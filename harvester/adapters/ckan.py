@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import orjson
 
 from harvester.adapters.base import HarvestAborted, SkippedRecord
-from harvester.dates import BadDate, parse_date
+from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
 from harvester.vocab import format_info, normalise_format, normalise_frequency
@@ -255,18 +255,11 @@ def _first(sources: list[dict[str, Any]], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _as_int(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(float(str(value).replace(",", "").strip()))
-    except ValueError:
-        return None
 
 
 def _first_int(*values: Any) -> int | None:
     for value in values:
-        number = _as_int(value)
+        number = as_int(value)
         if number is not None:
             return number
     return None
@@ -320,20 +313,14 @@ def _distribution(resource: dict[str, Any]) -> Distribution:
         format_raw=raw_format,
         format=code,
         media_type=media_type,
-        byte_size=_as_int(resource.get("size")),
+        byte_size=as_int(resource.get("size")),
         is_api=is_api,
-        modified=_safe_date(resource.get("last_modified") or resource.get("created"), []),
+        modified=read_date(resource.get("last_modified") or resource.get("created"), []),
         field_names=[str(f.get("name")) for f in _field_items(resource.get("schema"))
                      if isinstance(f, dict) and f.get("name")],
     )
 
 
-def _safe_date(value: Any, problems: list[str], label: str = "date") -> str | None:
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        problems.append(f"{label}: {exc}")
-        return None
 
 
 def map_package(package: dict[str, Any], portal_id: str, site_url: str) -> DatasetRecord:
@@ -375,19 +362,19 @@ def map_package(package: dict[str, Any], portal_id: str, site_url: str) -> Datas
                   for t in package.get("tags") or []],
         frequency_raw=frequency_raw or None,
         frequency=normalise_frequency(frequency_raw),
-        issued=_safe_date(package.get("metadata_created"), problems, "metadata_created"),
-        modified=_safe_date(package.get("metadata_modified"), problems, "metadata_modified"),
+        issued=read_date(package.get("metadata_created"), problems, "metadata_created"),
+        modified=read_date(package.get("metadata_modified"), problems, "metadata_modified"),
         spatial=_first([extras], ("spatial", "spatial_text")),
         temporal=_first([extras], ("temporal", "temporal_coverage")),
         fields=_fields(package, extras),
         distributions=[_distribution(r) for r in package.get("resources") or [] if isinstance(r, dict)],
         usage=Usage(
             views=_first_int(_first([extras], ("views", "view_count", "浏览量")), tracking.get("total")),
-            downloads=_as_int(_first([extras, package], ("downloads", "download_count", "下载量"))),
-            api_calls=_as_int(_first([extras], ("api_calls", "api_call_count", "调用量"))),
+            downloads=as_int(_first([extras, package], ("downloads", "download_count", "下载量"))),
+            api_calls=as_int(_first([extras], ("api_calls", "api_call_count", "调用量"))),
         ),
         open_type=_first([extras], OPEN_TYPE_KEYS),
-        record_count=_as_int(_first([extras], RECORD_COUNT_KEYS)),
+        record_count=as_int(_first([extras], RECORD_COUNT_KEYS)),
         problems=problems,
         raw=package,
     )

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
-from harvester.dates import BadDate, parse_date
+from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field
 from harvester.vocab import format_info, normalise_format, normalise_frequency
@@ -37,7 +37,7 @@ class DataJsonAdapter:
         # A data.json is one document and cannot be asked for "what changed since": every run lists the
         # whole catalogue, and the harvest run stores unchanged datasets once, by content hash.
         if since and since.get("modified_since"):
-            self._tally.newest_modified = since["modified_since"]
+            self._tally = CatalogueTally(since)
             self._info["incremental_refused"] = "a data.json cannot be filtered by modification date"
         catalogue, entries = self._document()
         themes = _taxonomy(catalogue.get("themeTaxonomy"))
@@ -178,24 +178,8 @@ def _contact(entry: dict[str, Any]) -> str | None:
     return " ".join(x for x in (name, email) if x) or None
 
 
-def _date(value: Any, problems: list[str], label: str) -> str | None:
-    if isinstance(value, dict | list):
-        problems.append(f"{label}: not a date ({type(value).__name__})")
-        return None
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        problems.append(f"{label}: {exc}")
-        return None
 
 
-def _as_int(value: Any) -> int | None:
-    if value in (None, "") or isinstance(value, bool | dict | list):
-        return None
-    try:
-        return int(float(str(value).replace(",", "").strip()))
-    except ValueError:
-        return None
 
 
 def _spatial(value: Any) -> str | None:
@@ -228,7 +212,7 @@ def _distribution(item: dict[str, Any], problems: list[str]) -> Distribution:
     code = normalise_format(format_raw, media_type, download_url or access_url)
     info = format_info(code)
     byte_size = item.get("byteSize")
-    if byte_size not in (None, "") and _as_int(byte_size) is None:
+    if byte_size not in (None, "") and as_int(byte_size) is None:
         problems.append(f"byteSize: {byte_size!r} is not a number")
     return Distribution(
         access_url=access_url,
@@ -237,9 +221,9 @@ def _distribution(item: dict[str, Any], problems: list[str]) -> Distribution:
         format_raw=format_raw,
         format=code,
         media_type=media_type,
-        byte_size=_as_int(byte_size),
+        byte_size=as_int(byte_size),
         is_api=bool(info and info.api),
-        modified=_date(item.get("modified"), problems, "distribution modified"),
+        modified=read_date(item.get("modified"), problems, "distribution modified"),
         field_names=[f.name for f in _fields(item.get("field"))],
     )
 
@@ -332,8 +316,8 @@ def map_dataset(
         keywords=_strings(entry.get("keyword") if entry.get("keyword") not in (None, "") else entry.get("keywords")),
         frequency_raw=frequency_raw,
         frequency=normalise_frequency(frequency_raw),
-        issued=_date(entry.get("issued") or entry.get("releaseDate") or entry.get("created"), problems, "issued"),
-        modified=_date(entry.get("modified"), problems, "modified"),
+        issued=read_date(entry.get("issued") or entry.get("releaseDate") or entry.get("created"), problems, "issued"),
+        modified=read_date(entry.get("modified"), problems, "modified"),
         spatial=_spatial(entry.get("spatial")),
         temporal=_text(entry.get("temporal")),
         fields=list(fields.values()),

@@ -18,6 +18,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.values import as_int
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
 from harvester.profiles import ProfileError
@@ -134,7 +135,7 @@ class DcatAdapter:
         # A DCAT dump cannot be asked for "what changed since": every run lists the whole catalogue, and
         # the harvest run stores unchanged datasets once, by content hash. The bookmark is kept anyway.
         if since and since.get("modified_since"):
-            self._tally.newest_modified = since["modified_since"]
+            self._tally = CatalogueTally(since)
             self._info["incremental_refused"] = "a DCAT catalogue dump cannot be filtered by modification date"
         url: str | None = self.catalogue_url
         visited: set[str] = set()
@@ -385,22 +386,17 @@ def hydra_paging(graph: Graph, page_url: str) -> dict[str, Any]:
     elif any(True for _ in graph.subjects(RDF.type, HYDRA.PartialCollectionView)) or \
             any(True for _ in graph.objects(None, HYDRA.view)):
         paging["style"] = "hydra:PartialCollectionView"
-    totals = [_as_int(o) for o in graph.objects(None, HYDRA.totalItems)]
+    totals = [as_int(o) for o in graph.objects(None, HYDRA.totalItems)]
     totals = [t for t in totals if t is not None]
     if totals:
         paging["total"] = max(totals)
-    sizes = [_as_int(o) for o in graph.objects(None, HYDRA.itemsPerPage)]
+    sizes = [as_int(o) for o in graph.objects(None, HYDRA.itemsPerPage)]
     sizes = [s for s in sizes if s is not None]
     if sizes:
         paging["items_per_page"] = max(sizes)
     return paging
 
 
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(float(str(value).strip()))
-    except (TypeError, ValueError):
-        return None
 
 
 # -- mapping DCAT-AP onto the record model ----------------------------------------------------------
@@ -643,7 +639,7 @@ def _distribution(reader: RdfReader, node: Node, problems: list[str]) -> tuple[D
     byte_size = None
     size_text = reader.text(node, DCAT.byteSize)
     if size_text is not None:
-        byte_size = _as_int(size_text)
+        byte_size = as_int(size_text)
         if byte_size is None:
             problems.append(f"byteSize: {size_text!r} is not a number")
     modified = _date(reader, [node], DCT.modified, problems, "distribution modified")

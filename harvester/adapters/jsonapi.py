@@ -27,7 +27,7 @@ from harvester.adapters.jsonapi_template import (
     split_text,
     template_keys,
 )
-from harvester.dates import BadDate, parse_date
+from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.profiles import ProfileError, validate
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
@@ -229,7 +229,7 @@ class JsonApiAdapter:
             raise HarvestAborted(f"listing page {page_index + 1}: expected a list at '{list_path or '?'}', "
                                  f"found {what} (answer keys: {keys})")
         total_path = self.response.get("total_path")
-        total = _as_int(lookup(payload, total_path)) if total_path else _guess_total(payload, list_path)
+        total = as_int(lookup(payload, total_path)) if total_path else _guess_total(payload, list_path)
         return items, total
 
     def _native_id(self, item: Any) -> str | None:
@@ -307,19 +307,19 @@ class JsonApiAdapter:
             keywords=_dedupe(self._list_values(sources, self.fields.get("keywords"), KEYWORD_SEPARATORS)),
             frequency_raw=frequency_raw,
             frequency=normalise_frequency(frequency_raw),
-            issued=_date(first(sources, _paths(self.fields.get("issued"))), problems, "issued"),
-            modified=_date(first(sources, _paths(self.fields.get("modified"))), problems, "modified"),
+            issued=read_date(first(sources, _paths(self.fields.get("issued"))), problems, "issued"),
+            modified=read_date(first(sources, _paths(self.fields.get("modified"))), problems, "modified"),
             spatial=text("spatial"),
             temporal=text("temporal"),
             fields=self._data_items(sources),
             distributions=distributions,
             usage=Usage(
-                views=_as_int(first(sources, _paths(self.fields.get("views")))),
-                downloads=_as_int(first(sources, _paths(self.fields.get("downloads")))),
-                api_calls=_as_int(first(sources, _paths(self.fields.get("api_calls")))),
+                views=as_int(first(sources, _paths(self.fields.get("views")))),
+                downloads=as_int(first(sources, _paths(self.fields.get("downloads")))),
+                api_calls=as_int(first(sources, _paths(self.fields.get("api_calls")))),
             ),
             open_type=self._coded("open_type", text("open_type")),
-            record_count=_as_int(first(sources, _paths(self.fields.get("record_count")))),
+            record_count=as_int(first(sources, _paths(self.fields.get("record_count")))),
             problems=problems,
             raw=item if detail is None else {"list": item, "detail": detail},
         )
@@ -421,9 +421,10 @@ class JsonApiAdapter:
                     download_url=urljoin(self.site_url, download) if download else None,
                     title=_text(lookup(entry, spec["title"])) if spec.get("title") else None,
                     format_raw=raw_format, format=code, media_type=media_type,
-                    byte_size=_as_int(lookup(entry, spec["size"])) if spec.get("size") else None,
+                    byte_size=as_int(lookup(entry, spec["size"])) if spec.get("size") else None,
                     is_api=bool(info and info.api),
-                    modified=_date(lookup(entry, spec["modified"]), [], "modified") if spec.get("modified") else None,
+                    modified=(read_date(lookup(entry, spec["modified"]), [], "modified")
+                              if spec.get("modified") else None),
                 ))
         if not distributions and self.fields.get("formats"):
             # Only the declared formats are known: one distribution per format, without an invented URL.
@@ -495,23 +496,8 @@ def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _as_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool | dict | list):
-        return None
-    try:
-        return int(float(str(value).replace(",", "").strip()))
-    except ValueError:
-        return None
 
 
-def _date(value: Any, problems: list[str], label: str) -> str | None:
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) in (10, 13):
-        value = int(value.strip())  # epoch seconds or milliseconds sent as text
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        problems.append(f"{label}: {exc}")
-        return None
 
 
 def _unwrap(payload: Any) -> Any:
@@ -530,7 +516,7 @@ def _guess_total(payload: Any, list_path: str | None) -> int | None:
         parents.insert(0, lookup(payload, list_path.rsplit(".", 1)[0]))
     for parent in parents:
         for key in TOTAL_KEYS:
-            number = _as_int(lookup(parent, key))
+            number = as_int(lookup(parent, key))
             if number is not None:
                 return number
     return None

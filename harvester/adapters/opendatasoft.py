@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.values import as_int, read_date
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
@@ -15,7 +16,6 @@ from harvester.vocab import normalise_format, normalise_frequency
 MAX_WINDOW = 10_000
 MAX_LIMIT = 100  # the catalogue endpoint's largest page
 ORDER_BY = "modified asc"
-LABEL_CAP = 200
 
 
 class OpenDataSoftAdapter:
@@ -37,7 +37,7 @@ class OpenDataSoftAdapter:
         self.expected_total: int | None = None
         self.incremental = False  # True when records() yields only what changed since the bookmark
         self._newest: tuple[str, str] | None = None  # (normalised, as the portal wrote it)
-        self._labels: dict[str, set[str]] = {"theme": set(), "department": set()}
+        self._tally = CatalogueTally()  # labels per dimension; the cursor is kept in the portal's own spelling
         self._info: dict[str, Any] = {
             "listing": None, "search": True, "filter_by_category": True, "pages": 0, "cursor_restarts": 0,
             "repeats": 0,
@@ -58,12 +58,11 @@ class OpenDataSoftAdapter:
             return
         self._info["listing"] = "explore-v2.1"
         if modified_since:
-            for dimension, labels in ((since or {}).get("dimensions") or {}).items():
-                self._labels.setdefault(dimension, set()).update(labels)
+            self._tally = CatalogueTally(since)
             self.incremental = True
             self._newest = (_normalised(modified_since) or modified_since, modified_since)
         else:
-            self.expected_total = _as_int(first.get("total_count"))
+            self.expected_total = as_int(first.get("total_count"))
         yield from self._explore_pages(first, modified_since)
 
     def _explore_page(self, *, cursor: str | None, offset: int) -> dict[str, Any]:
@@ -125,7 +124,7 @@ class OpenDataSoftAdapter:
                 raise HarvestAborted("Search v1 answered without a datasets list")
             self._info["pages"] += 1
             if self.expected_total is None:
-                self.expected_total = _as_int(page.get("nhits"))
+                self.expected_total = as_int(page.get("nhits"))
             datasets = page["datasets"]
             for item in datasets:
                 native = _dataset_id(item)
@@ -150,24 +149,16 @@ class OpenDataSoftAdapter:
         raw_modified = _raw_modified(item)
         if record.modified and raw_modified and (self._newest is None or record.modified > self._newest[0]):
             self._newest = (record.modified, raw_modified)
-        for category in record.categories:
-            self._labels.setdefault(category.dimension, set()).add(category.label)
-        return record
+        return self._tally.see(record)
 
     def bookmark(self) -> dict[str, Any]:
         if self._newest is None:
             return {}
         # The portal's own spelling of the time goes back into the where clause unchanged.
-        return {"modified_since": self._newest[1],
-                "dimensions": {k: sorted(v)[:LABEL_CAP] for k, v in self._labels.items() if v}}
+        return self._tally.bookmark(cursor=self._newest[1], with_labels=True)
 
     def catalogue_info(self) -> dict[str, Any]:
-        info = dict(self._info)
-        info["dimensions"] = {
-            dimension: {"available": bool(labels), "count": len(labels), "labels": sorted(labels)[:LABEL_CAP]}
-            for dimension, labels in self._labels.items()
-        }
-        return info
+        return {**self._info, "dimensions": self._tally.dimensions()}
 
 
 # -- mapping ---------------------------------------------------------------------------------------
@@ -203,13 +194,6 @@ def _normalised(value: Any) -> str | None:
         return None
 
 
-def _as_int(value: Any) -> int | None:
-    if value in (None, "") or isinstance(value, bool):
-        return None
-    try:
-        return int(float(str(value).replace(",", "").strip()))
-    except ValueError:
-        return None
 
 
 def _text(value: Any) -> str | None:
@@ -224,12 +208,6 @@ def _labels(value: Any) -> list[str]:
     return list(dict.fromkeys(str(v).strip() for v in values if v not in (None, "") and str(v).strip()))
 
 
-def _safe_date(value: Any, problems: list[str], label: str) -> str | None:
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        problems.append(f"{label}: {exc}")
-        return None
 
 
 def _first(templates: list[dict[str, Any]], keys: tuple[str, ...]) -> Any:
@@ -323,8 +301,8 @@ def map_dataset(
               description=_text(f.get("description")))
         for f in item.get("fields") or [] if isinstance(f, dict) and f.get("name")
     ]
-    modified = _safe_date(default.get("modified"), problems, "modified")
-    issued = _safe_date(_first([dcat, default], ("issued", "created")), problems, "issued")
+    modified = read_date(default.get("modified"), problems, "modified")
+    issued = read_date(_first([dcat, default], ("issued", "created")), problems, "issued")
     temporal = _text(dcat.get("temporal"))
     if temporal is None and (dcat.get("temporal_coverage_start") or dcat.get("temporal_coverage_end")):
         temporal = f"{dcat.get('temporal_coverage_start') or ''}/{dcat.get('temporal_coverage_end') or ''}"
@@ -351,10 +329,10 @@ def map_dataset(
         distributions=_distributions(item, native, explore_url, records_v1_url, site_url, fields, modified),
         usage=Usage(
             views=None,  # OpenDataSoft publishes no page views
-            downloads=_as_int(explore.get("download_count")),
-            api_calls=_as_int(explore.get("api_call_count")),
+            downloads=as_int(explore.get("download_count")),
+            api_calls=as_int(explore.get("api_call_count")),
         ),
-        record_count=_as_int(default.get("records_count")),
+        record_count=as_int(default.get("records_count")),
         problems=problems,
         raw=item,
     )

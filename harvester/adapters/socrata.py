@@ -6,8 +6,8 @@ from collections.abc import Generator, Iterable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
-from harvester.dates import BadDate, parse_date
+from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
 from harvester.vocab import normalise_format, normalise_frequency
@@ -22,7 +22,6 @@ TABULAR_TYPES = ("dataset",)
 # domain_metadata keys (custom fields such as Seattle's "Data-Owner_Owner") naming the publishing department.
 DEPARTMENT_KEY_PARTS = ("department", "agency", "owner")
 CONTACT_KEY_PARTS = ("mail", "contact", "phone")  # "Data-Owner_Email" names a mailbox, not a department
-LABEL_CAP = 200
 
 
 class SocrataAdapter:
@@ -46,9 +45,8 @@ class SocrataAdapter:
         self.views_url = str(options.get("views_url") or self.site_url).rstrip("/")
         self.expected_total: int | None = None
         self.incremental = False  # True when records() yields only what changed since the bookmark
-        self._newest_updated: str | None = None
         self._seen: set[str] = set()  # ids only: Discovery pages can repeat an asset
-        self._labels: dict[str, set[str]] = {"theme": set(), "other": set(), "department": set()}
+        self._tally = CatalogueTally()  # newest updatedAt (the bookmark) and labels per dimension
         self._info: dict[str, Any] = {
             "listing": None, "search": True, "filter_by_category": True, "pages": 0, "repeats": 0,
         }
@@ -59,10 +57,8 @@ class SocrataAdapter:
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
         modified_since = (since or {}).get("modified_since")
         if modified_since:
-            for dimension, labels in ((since or {}).get("dimensions") or {}).items():
-                self._labels.setdefault(dimension, set()).update(labels)
+            self._tally = CatalogueTally(since)
             self.incremental = True
-            self._newest_updated = modified_since
             if (yield from self._changed_since(modified_since)):
                 return
             # Too many changes to reach by offset: only a full listing is an honest answer.
@@ -73,7 +69,7 @@ class SocrataAdapter:
             yield from self._scroll_pages()
             return
         first = self._page(offset=0, order=self.order)
-        self.expected_total = _as_int(first.get("resultSetSize"))
+        self.expected_total = as_int(first.get("resultSetSize"))
         if self.paging == "auto" and self.expected_total is not None and self.expected_total > self.max_offset:
             # Offsets cannot reach the end: scroll from the top instead (the first page is asked for again).
             self._info["listing"] = "discovery-scroll"
@@ -117,7 +113,7 @@ class SocrataAdapter:
         while True:
             page = self._page(scroll_id=last)
             if self.expected_total is None:
-                self.expected_total = _as_int(page.get("resultSetSize"))
+                self.expected_total = as_int(page.get("resultSetSize"))
             results = page["results"]
             yield from self._emit(results)
             ids = [_asset_id(r) for r in results]
@@ -139,7 +135,7 @@ class SocrataAdapter:
         while offset + self.page_size <= self.max_offset:
             results = self._page(offset=offset, order="updatedAt DESC")["results"]
             for result in results:
-                updated = _safe_date(_resource(result).get("updatedAt"), [])
+                updated = read_date(_resource(result).get("updatedAt"), [])
                 if updated is not None and updated < since:
                     return True
                 yield from self._emit([result])
@@ -169,12 +165,7 @@ class SocrataAdapter:
             return SkippedRecord(native, f"unreadable Discovery result: {type(exc).__name__}: {exc}")
         if self.views_detail and view is None:
             record.problems.append("/api/views metadata unavailable")
-        updated = _safe_date(_resource(result).get("updatedAt"), [])
-        if updated and (self._newest_updated is None or updated > self._newest_updated):
-            self._newest_updated = updated
-        for category in record.categories:
-            self._labels.setdefault(category.dimension, set()).add(category.label)
-        return record
+        return self._tally.see(record, modified=read_date(_resource(result).get("updatedAt"), []))
 
     def _view(self, native: str) -> dict[str, Any] | None:
         try:
@@ -189,18 +180,10 @@ class SocrataAdapter:
         return view
 
     def bookmark(self) -> dict[str, Any]:
-        if not self._newest_updated:
-            return {}
-        return {"modified_since": self._newest_updated,
-                "dimensions": {k: sorted(v)[:LABEL_CAP] for k, v in self._labels.items() if v}}
+        return self._tally.bookmark(with_labels=True)
 
     def catalogue_info(self) -> dict[str, Any]:
-        info = dict(self._info)
-        info["dimensions"] = {
-            dimension: {"available": bool(labels), "count": len(labels), "labels": sorted(labels)[:LABEL_CAP]}
-            for dimension, labels in self._labels.items()
-        }
-        return info
+        return {**self._info, "dimensions": self._tally.dimensions()}
 
 
 # -- mapping ---------------------------------------------------------------------------------------
@@ -224,13 +207,6 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _as_int(value: Any) -> int | None:
-    if value in (None, "") or isinstance(value, bool):
-        return None
-    try:
-        return int(float(str(value).replace(",", "").strip()))
-    except ValueError:
-        return None
 
 
 def _text(value: Any) -> str | None:
@@ -242,12 +218,6 @@ def _at(values: Any, index: int) -> Any:
     return values[index] if isinstance(values, list) and index < len(values) else None
 
 
-def _safe_date(value: Any, problems: list[str], label: str = "date") -> str | None:
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        problems.append(f"{label}: {exc}")
-        return None
 
 
 def _first_key_containing(mapping: dict[str, Any], parts: tuple[str, ...], unless: tuple[str, ...] = ()) -> Any:
@@ -340,16 +310,16 @@ def map_result(
                           or _first_key_containing(custom, ("frequency",)))
 
     fields = _fields(resource, view)
-    modified = (_safe_date(resource.get("data_updated_at"), problems, "data_updated_at")
-                or (_safe_date(view.get("rowsUpdatedAt"), problems, "rowsUpdatedAt") if view else None)
-                or _safe_date(resource.get("updatedAt"), problems, "updatedAt"))
+    modified = (read_date(resource.get("data_updated_at"), problems, "data_updated_at")
+                or (read_date(view.get("rowsUpdatedAt"), problems, "rowsUpdatedAt") if view else None)
+                or read_date(resource.get("updatedAt"), problems, "updatedAt"))
     page_views = resource.get("page_views") if isinstance(resource.get("page_views"), dict) else {}
-    views = _as_int(page_views.get("page_views_total"))
-    downloads = _as_int(resource.get("download_count"))
+    views = as_int(page_views.get("page_views_total"))
+    downloads = as_int(resource.get("download_count"))
     licence = metadata.get("license")
     if view:
-        views = views if views is not None else _as_int(view.get("viewCount"))
-        downloads = downloads if downloads is not None else _as_int(view.get("downloadCount"))
+        views = views if views is not None else as_int(view.get("viewCount"))
+        downloads = downloads if downloads is not None else as_int(view.get("downloadCount"))
         view_licence = view.get("license") if isinstance(view.get("license"), dict) else {}
         licence = licence or view_licence.get("name") or view.get("licenseId")
     tags = [*(classification.get("tags") or []), *(classification.get("domain_tags") or []),
@@ -368,7 +338,7 @@ def map_result(
         keywords=_unique(str(t).strip() for t in tags if isinstance(t, str)),
         frequency_raw=frequency_raw,
         frequency=normalise_frequency(frequency_raw),
-        issued=_safe_date(resource.get("createdAt"), problems, "createdAt"),
+        issued=read_date(resource.get("createdAt"), problems, "createdAt"),
         modified=modified,
         fields=fields,
         distributions=_distributions(domain, native, _text(resource.get("type")), fields, modified),

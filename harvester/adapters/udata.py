@@ -6,15 +6,14 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
-from harvester.dates import BadDate, parse_date
+from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Usage
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
 # Oldest first: a dataset created while we page lands on the last page instead of shifting the others.
 SORT = "created"
-LABEL_CAP = 200
 
 
 class UDataAdapter:
@@ -31,9 +30,8 @@ class UDataAdapter:
         self.sort = options.get("sort", SORT)
         self.expected_total: int | None = None
         self.incremental = False  # the list API has no modified filter: every harvest lists everything
-        self._newest_modified: str | None = None
         self._seen: set[str] = set()
-        self._departments: set[str] = set()
+        self._tally = CatalogueTally()  # newest last_modified and the organisations (department dimension)
         self._info: dict[str, Any] = {"listing": "api-1-datasets", "search": True, "pages": 0, "repeats": 0}
 
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
@@ -54,7 +52,7 @@ class UDataAdapter:
                 raise HarvestAborted(f"{url} answered without a data list")
             self._info["pages"] += 1
             if self.expected_total is None:
-                self.expected_total = _as_int(page.get("total"))
+                self.expected_total = as_int(page.get("total"))
             repeats_before = self._info["repeats"]
             for dataset in page["data"]:
                 yield from self._one(dataset)
@@ -81,32 +79,16 @@ class UDataAdapter:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             yield SkippedRecord(native, f"unreadable dataset: {type(exc).__name__}: {exc}")
             return
-        last_modified = _safe_date(dataset.get("last_modified"), [], "last_modified")
-        if last_modified and (self._newest_modified is None or last_modified > self._newest_modified):
-            self._newest_modified = last_modified
-        if record.department:
-            self._departments.add(record.department)
-        yield record
+        yield self._tally.see(record, modified=read_date(dataset.get("last_modified"), [], "last_modified"))
 
     def bookmark(self) -> dict[str, Any]:
-        return {"modified_since": self._newest_modified} if self._newest_modified else {}
+        return self._tally.bookmark()
 
     def catalogue_info(self) -> dict[str, Any]:
-        info = dict(self._info)
-        labels = sorted(self._departments)
-        info["dimensions"] = {"department": {"available": bool(labels), "count": len(labels),
-                                             "labels": labels[:LABEL_CAP]}}
-        return info
+        return {**self._info, "dimensions": self._tally.dimensions()}
 
 
 # -- mapping ---------------------------------------------------------------------------------------
-def _as_int(value: Any) -> int | None:
-    if value in (None, "") or isinstance(value, bool):
-        return None
-    try:
-        return int(float(str(value).replace(",", "").strip()))
-    except ValueError:
-        return None
 
 
 def _text(value: Any) -> str | None:
@@ -118,12 +100,6 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _safe_date(value: Any, problems: list[str], label: str) -> str | None:
-    try:
-        return parse_date(value)
-    except BadDate as exc:
-        problems.append(f"{label}: {exc}")
-        return None
 
 
 def _frequency(value: Any) -> str | None:
@@ -143,8 +119,8 @@ def _spatial(spatial: dict[str, Any]) -> str | None:
 
 
 def _temporal(coverage: dict[str, Any], problems: list[str]) -> str | None:
-    start = _safe_date(coverage.get("start"), problems, "temporal_coverage.start")
-    end = _safe_date(coverage.get("end"), problems, "temporal_coverage.end")
+    start = read_date(coverage.get("start"), problems, "temporal_coverage.start")
+    end = read_date(coverage.get("end"), problems, "temporal_coverage.end")
     if not (start or end):
         return None
     return f"{(start or '')[:10]}/{(end or '')[:10]}"
@@ -164,19 +140,19 @@ def _distribution(resource: dict[str, Any], problems: list[str]) -> Distribution
         format_raw=raw_format,
         format=code,
         media_type=media_type,
-        byte_size=_as_int(resource.get("filesize")),
+        byte_size=as_int(resource.get("filesize")),
         is_api=resource.get("type") == "api" or bool(info and info.api),
-        modified=_safe_date(resource.get("last_modified"), problems, "resource last_modified"),
+        modified=read_date(resource.get("last_modified"), problems, "resource last_modified"),
     )
 
 
 def _downloads(metrics: dict[str, Any], resources: list[dict[str, Any]]) -> int | None:
     """The dataset's resources_downloads where uData publishes it; older instances count downloads per
     resource in metrics.views. None when neither is there."""
-    total = _as_int(metrics.get("resources_downloads"))
+    total = as_int(metrics.get("resources_downloads"))
     if total is not None:
         return total
-    counts = [_as_int(_dict(r.get("metrics")).get("views")) for r in resources]
+    counts = [as_int(_dict(r.get("metrics")).get("views")) for r in resources]
     counts = [c for c in counts if c is not None]
     return sum(counts) if counts else None
 
@@ -201,8 +177,8 @@ def map_dataset(dataset: dict[str, Any], portal_id: str) -> DatasetRecord:
     resources = [r for r in dataset.get("resources") or [] if isinstance(r, dict)]
     metrics = _dict(dataset.get("metrics"))
     # last_update is when a resource last changed (the data); last_modified also moves on metadata edits.
-    modified = (_safe_date(dataset.get("last_update"), problems, "last_update")
-                or _safe_date(dataset.get("last_modified"), problems, "last_modified"))
+    modified = (read_date(dataset.get("last_update"), problems, "last_update")
+                or read_date(dataset.get("last_modified"), problems, "last_modified"))
     return DatasetRecord(
         portal_id=portal_id,
         native_id=native,
@@ -218,12 +194,12 @@ def map_dataset(dataset: dict[str, Any], portal_id: str) -> DatasetRecord:
         keywords=[str(t) for t in dataset.get("tags") or [] if t],
         frequency_raw=frequency_raw,
         frequency=normalise_frequency(frequency_raw),
-        issued=_safe_date(dataset.get("created_at"), problems, "created_at"),
+        issued=read_date(dataset.get("created_at"), problems, "created_at"),
         modified=modified,
         spatial=_spatial(_dict(dataset.get("spatial"))),
         temporal=_temporal(_dict(dataset.get("temporal_coverage")), problems),
         distributions=[_distribution(r, problems) for r in resources],
-        usage=Usage(views=_as_int(metrics.get("views")), downloads=_downloads(metrics, resources)),
+        usage=Usage(views=as_int(metrics.get("views")), downloads=_downloads(metrics, resources)),
         problems=problems,
         raw=dataset,
     )
