@@ -15,25 +15,28 @@ def fixtures_root() -> Path:
     return Path(os.environ.get("ODQ_FIXTURES") or PROJECT_ROOT.parent / "shared" / "fixtures")
 
 
-def real_fixture(*parts: str) -> Path:
-    """A path under fixtures/real; missing fixtures fail loudly on CI and skip elsewhere."""
-    path = fixtures_root().joinpath("real", *parts)
+def unavailable(message: str) -> None:
+    """Something a test needs is missing: fail loudly on CI (CI=true), skip on a developer's machine."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _fixture(kind: str, parts: tuple[str, ...]) -> Path:
+    path = fixtures_root().joinpath(kind, *parts)
     if not path.exists():
-        message = f"real fixture {path} is missing (set ODQ_FIXTURES to the shared fixtures folder)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{kind} fixture {path} is missing (set ODQ_FIXTURES to the shared fixtures folder)")
     return path
+
+
+def real_fixture(*parts: str) -> Path:
+    """A path under fixtures/real (portal data as portals served it)."""
+    return _fixture("real", parts)
 
 
 def reference_fixture(*parts: str) -> Path:
-    path = fixtures_root().joinpath("reference", *parts)
-    if not path.exists():
-        message = f"reference fixture {path} is missing"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """A path under fixtures/reference (vocabularies, registries)."""
+    return _fixture("reference", parts)
 
 
 @pytest.fixture
@@ -43,11 +46,16 @@ def store(tmp_path):
     return Store(f"sqlite:///{tmp_path / 'odq-test.sqlite'}")
 
 
-def ckan_profile(base_url: str, portal_id: str = "replay", **extra) -> dict:
+def replay_profile(base_url: str, portal_id: str, software: str, *, level: str = "city", **extra) -> dict:
+    """A portal profile for a loopback replay server: allow-listed and without politeness delays."""
     profile = {
-        "id": portal_id, "name": f"{portal_id} (replay)", "level": "city", "region": "test",
-        "software": "ckan", "url": base_url, "allow_hosts": ["127.0.0.1"],
+        "id": portal_id, "name": f"{portal_id} (replay)", "level": level, "region": "test",
+        "software": software, "url": base_url, "allow_hosts": ["127.0.0.1"],
         "politeness": {"requests_per_second": 10000, "concurrency": 8},
     }
     profile.update(extra)
     return profile
+
+
+def ckan_profile(base_url: str, portal_id: str = "replay", **extra) -> dict:
+    return replay_profile(base_url, portal_id, "ckan", **extra)

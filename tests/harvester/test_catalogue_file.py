@@ -23,7 +23,7 @@ from harvester.run import run_harvest
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
 from profiles import PROFILES_DIR
-from tests.conftest import real_fixture
+from tests.conftest import real_fixture, replay_profile
 
 CHINA = "china_provincial_portals_scraped_2021"
 TAIWAN = "taiwan_data_gov_tw"
@@ -38,11 +38,8 @@ def serving(body: bytes, content_type: str = "application/octet-stream", routes:
 
 
 def file_profile(base: str, options: dict[str, Any], portal_id: str = "file-test", url: str | None = None) -> dict:
-    return {
-        "id": portal_id, "name": f"{portal_id} (replay)", "level": "province", "region": "test", "software": "file",
-        "url": url or base, "allow_hosts": ["127.0.0.1"], "politeness": FAST,
-        "options": {**options, "source": f"{base}/catalogue/file"},
-    }
+    return replay_profile(url or base, portal_id, "file", level="province", politeness=FAST,
+                          options={**options, "source": f"{base}/catalogue/file"})
 
 
 def shipped_options(portal: str) -> dict[str, Any]:

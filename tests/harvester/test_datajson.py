@@ -14,7 +14,7 @@ from harvester.dates import BadDate, parse_date
 from harvester.run import run_harvest
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
-from tests.conftest import real_fixture
+from tests.conftest import real_fixture, replay_profile
 
 ARGENTINA = "argentina_datos_gob_ar_datajson"
 US = "us_dcatus_datajson"
@@ -34,13 +34,7 @@ PERIODS = {
 
 
 def datajson_profile(url: str, portal_id: str = "replay-datajson", **extra) -> dict:
-    profile = {
-        "id": portal_id, "name": f"{portal_id} (replay)", "level": "ministry", "region": "test",
-        "software": "datajson", "url": url, "allow_hosts": ["127.0.0.1"],
-        "politeness": {"requests_per_second": 10000, "concurrency": 8},
-    }
-    profile.update(extra)
-    return profile
+    return replay_profile(url, portal_id, "datajson", level="ministry", **extra)
 
 
 def serve(body: bytes, content_type: str = "application/json", status: int = 200):

@@ -17,7 +17,7 @@ from harvester.profiles import ProfileError
 from harvester.run import run_harvest
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
-from tests.conftest import real_fixture
+from tests.conftest import real_fixture, replay_profile
 
 ZURICH = "dcat_ap_ch_data.stadt-zuerich.ch"
 FRENCH = "dcat_rdf_french_portals_udata_fixtures"
@@ -31,11 +31,7 @@ CLD_FREQ = {"annual": "P1Y", "semiannual": "P6M", "monthly": "P1M", "weekly": "P
 
 
 def dcat_profile(catalogue_url: str, portal_id: str = "replay-dcat", **options) -> dict:
-    return {
-        "id": portal_id, "name": f"{portal_id} (replay)", "level": "city", "region": "test", "software": "dcat",
-        "url": catalogue_url, "options": {"catalogue_url": catalogue_url, **options},
-        "allow_hosts": ["127.0.0.1"], "politeness": {"requests_per_second": 10000, "concurrency": 8},
-    }
+    return replay_profile(catalogue_url, portal_id, "dcat", options={"catalogue_url": catalogue_url, **options})
 
 
 def harvest(routes: dict, catalogue_path: str, store, **options):

@@ -24,6 +24,7 @@ from harvester.http import (
     Http,
     Politeness,
 )
+from tests.conftest import unavailable
 
 # No spacing between requests unless a test asks for it, so the suite stays fast.
 UNTHROTTLED = Politeness(requests_per_second=0, concurrency=8)
@@ -152,7 +153,7 @@ def canary():
     try:
         srv = LoopbackServer("127.0.0.2")
     except OSError as exc:
-        pytest.skip(f"cannot bind 127.0.0.2 here: {exc}")
+        unavailable(f"cannot bind 127.0.0.2 here: {exc}")
     yield srv
     srv.close()
 

@@ -23,6 +23,7 @@ from harvester.records import DatasetRecord
 from harvester.run import run_harvest
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
+from tests.conftest import replay_profile
 
 EXPLORE = "/api/explore/v2.1/catalog/datasets"
 SEARCH_V1 = "/api/datasets/1.0/search/"
@@ -121,9 +122,7 @@ def to_v1(dataset: dict) -> dict:
 
 
 def ods_profile(base: str, portal_id: str = "ods-replay", **options) -> dict:
-    return {"id": portal_id, "name": f"{portal_id} (replay)", "level": "city", "region": "test",
-            "software": "opendatasoft", "url": base, "allow_hosts": ["127.0.0.1"],
-            "politeness": {"requests_per_second": 10000, "concurrency": 8}, "options": options}
+    return replay_profile(base, portal_id, "opendatasoft", options=options)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from harvester.run import run_harvest
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
-from tests.conftest import real_fixture
+from tests.conftest import real_fixture, replay_profile
 
 FOLDER = "socrata_catalog_v1_and_views_api"
 PAGES = ("cetera_catalog_v1_data.seattle.gov_education.json", "cetera_catalog_v1_data.seattle.gov_search.json")
@@ -71,12 +71,7 @@ class Discovery:
 
 
 def socrata_profile(base: str, **options) -> dict:
-    return {
-        "id": "seattle-replay", "name": "Seattle (replay)", "level": "city", "region": "Seattle (US)",
-        "software": "socrata", "url": base, "allow_hosts": ["127.0.0.1"],
-        "politeness": {"requests_per_second": 10000, "concurrency": 8},
-        "options": {"domain": SEATTLE, **options},
-    }
+    return replay_profile(base, "seattle-replay", "socrata", options={"domain": SEATTLE, **options})
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 from harvester.run import run_harvest
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
+from tests.conftest import replay_profile
 
 DATASETS = "/api/1/datasets/"
 # udata's frequency codes, a legacy spelling udata still maps ("fortnighly"), and the default "unknown".
@@ -90,9 +91,7 @@ class DatasetPages:
 
 
 def udata_profile(base: str, portal_id: str = "udata-replay", **options) -> dict:
-    return {"id": portal_id, "name": f"{portal_id} (replay)", "level": "city", "region": "test",
-            "software": "udata", "url": base, "allow_hosts": ["127.0.0.1"],
-            "politeness": {"requests_per_second": 10000, "concurrency": 8}, "options": options}
+    return replay_profile(base, portal_id, "udata", options=options)
 
 
 @pytest.fixture(scope="module")
