@@ -15,13 +15,15 @@ import dataclasses
 import gzip
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.child import in_child  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 FIXTURE = Path(os.environ.get("ODQ_FIXTURES") or ROOT.parent / "shared" / "fixtures") / "real" / \
     "ckan_catalog.data.metro.tokyo.lg.jp" / "package_show_all.jsonl.gz"
@@ -86,13 +88,6 @@ def read_child(url: str) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": len(frame)}
 
 
-def in_child(function: str, url: str) -> dict:
-    code = (f"import json, resource, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_assess import "
-            f"{function}; r = {function}({url!r}); "
-            "r['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,8 +96,8 @@ def main() -> None:
     print(f"{'datasets':>10} {'step':>16} {'seconds':>8} {'ratio':>6} {'peak MB':>8}  detail")
     for datasets in args.datasets:
         url = build(datasets)
-        floor = in_child("read_child", url)
-        assessed = in_child("assess_child", url)
+        floor = in_child("bench.bench_assess", "read_child", url)
+        assessed = in_child("bench.bench_assess", "assess_child", url)
         print(f"{datasets:>10,} {'pandas read':>16} {floor['seconds']:>8.1f} {1:>6.2f} {floor['peak_rss_mb']:>8.0f}")
         print(f"{datasets:>10,} {'odq assess':>16} {assessed['seconds']:>8.1f} "
               f"{assessed['seconds'] / floor['seconds']:>6.2f} {assessed['peak_rss_mb']:>8.0f}  {assessed['timings']}")

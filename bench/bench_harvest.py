@@ -28,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.child import in_child  # noqa: E402
+
 FIXTURE = Path(os.environ.get("ODQ_FIXTURES") or ROOT.parent / "shared" / "fixtures") / "real" / \
     "ckan_catalog.data.metro.tokyo.lg.jp" / "package_show_all.jsonl.gz"
 
@@ -87,14 +90,6 @@ def odq_client(base: str) -> dict:
             "store_seconds": result.timings["store"]}
 
 
-def in_child(target: str, base: str) -> dict:
-    """Run one client in a fresh interpreter; report its own peak RSS."""
-    code = (f"import json, resource, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_harvest import {target};"
-            f"r = {target}({base!r}); r['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024;"
-            "print(json.dumps(r))")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
 
 def ckanapi_client(base: str) -> dict:
     with tempfile.TemporaryDirectory() as directory:
@@ -124,8 +119,8 @@ def main() -> None:
         server.start()
         base = ready.get(timeout=300)
         try:
-            floor = in_child("floor_client", base)
-            odq = in_child("odq_client", base)
+            floor = in_child("bench.bench_harvest", "floor_client", base)
+            odq = in_child("bench.bench_harvest", "odq_client", base)
             rows = [("floor", floor), ("odq", odq)]
             if args.ckanapi:
                 rows.append(("ckanapi", ckanapi_client(base)))

@@ -7,24 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from harvester.encoding import detect_encoding
+from harvester.encoding import detect_encoding, sniff_kind
 from harvester.http import BodyTooLarge, FetchError, Http
 from harvester.vocab import format_info
 
 FILE_BYTE_CAP = 5 * 1024 * 1024
 ROW_CAP = 10_000
-def sniff_format(body: bytes) -> str | None:
-    """What the bytes are, whatever the catalogue says: portals label XLSX as XLS and pages as CSV."""
-    head = body[:512].lstrip()
-    if body.startswith(b"PK\x03\x04"):
-        return "XLSX"
-    if body.startswith(b"\xd0\xcf\x11\xe0"):
-        return "XLS"
-    if head[:15].lower().startswith((b"<!doctype html", b"<html")):
-        return "HTML"
-    return None
-
-
 def sample_files(
     distributions: pd.DataFrame, datasets: pd.DataFrame, size: int, broken_urls: set[str] | None = None
 ) -> pd.DataFrame:
@@ -67,7 +55,7 @@ def validate_file(
     body = response.body
     report["bytes"] = len(body)
     report["content_type"] = response.content_type
-    actual = sniff_format(body) or file_format
+    actual = sniff_kind(body) or file_format
     if actual != file_format:
         report["served_format"] = actual
     if actual == "HTML" or response.content_type == "text/html":
@@ -95,7 +83,7 @@ def validate_file(
     error_types: dict[str, int] = {}
     for error in task.errors if task else validation.errors:
         error_types[error.type] = error_types.get(error.type, 0) + 1
-    header = _header(body, options)
+    header = [str(label) for label in task.labels] if task else []  # the file's real header, not the schema's
     report.update(
         valid=bool(validation.valid),
         rows=int(task.stats.get("rows") or 0) if task else 0,
@@ -110,13 +98,3 @@ def validate_file(
         report["extra_fields"] = [h for h in header if h not in names]
     return report
 
-
-def _header(body: bytes, options: dict[str, Any]) -> list[str]:
-    """The file's real column labels, read without any declared schema."""
-    from frictionless import Resource
-
-    try:
-        with Resource(body, **options) as resource:
-            return [str(label) for label in resource.labels]
-    except Exception:  # unreadable files already carry their validation error
-        return []

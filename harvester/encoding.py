@@ -1,4 +1,4 @@
-"""Text encodings of files portals publish: detected from the bytes, never assumed."""
+"""What fetched bytes are, whatever the catalogue says: the file kind by its signature, the text encoding."""
 
 from __future__ import annotations
 
@@ -36,3 +36,16 @@ def detect_encoding(body: bytes) -> str:
     if best.encoding in _BIG5:
         return "cp950" if "cp950" in candidates else "big5hkscs"
     return best.encoding
+
+
+def sniff_kind(body: bytes) -> str | None:
+    """XLSX, XLS or HTML from the bytes' signature (portals label XLSX as XLS and home pages as CSV); None
+    when the signature says nothing (text formats)."""
+    if body.startswith(b"PK\x03\x04"):
+        return "XLSX"
+    if body.startswith(b"\xd0\xcf\x11\xe0"):
+        return "XLS"
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return "HTML"
+    return None

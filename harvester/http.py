@@ -102,7 +102,6 @@ class Http:
         *,
         allow_hosts: Iterable[str] = (),
         politeness: Politeness | None = None,
-        host_politeness: Mapping[str, Politeness] | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
@@ -113,7 +112,6 @@ class Http:
     ) -> None:
         self.guard = AddressGuard(allow_hosts)
         self.politeness = politeness or Politeness()
-        self.host_politeness = dict(host_politeness or {})
         self.max_bytes = max_bytes
         self.timeout = (connect_timeout, read_timeout)
         self._budgets: dict[str, _HostBudget] = {}
@@ -150,7 +148,7 @@ class Http:
         with self._budgets_lock:
             budget = self._budgets.get(host)
             if budget is None:
-                budget = _HostBudget(self.host_politeness.get(host, self.politeness))
+                budget = _HostBudget(self.politeness)
                 self._budgets[host] = budget
             return budget
 

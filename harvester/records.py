@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import orjson
 
-# Category dimensions a portal can classify by; `other` keeps what does not fit.
-DIMENSIONS = ("theme", "sector", "department", "region", "open_type", "other")
-
 
 @dataclass(slots=True)
 class Category:
+    """One classification of a dataset. dimension: theme | sector | department | region | open_type | other."""
+
     dimension: str
     label: str
     code: str | None = None
@@ -84,9 +83,6 @@ class DatasetRecord:
     record_count: int | None = None
     problems: list[str] = field(default_factory=list)  # what the adapter could not read cleanly
     raw: Any = None  # the native JSON, kept for audit
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def document_json(self) -> bytes:
         """The normalised record without the native JSON (orjson serialises nested dataclasses natively)."""

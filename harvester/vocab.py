@@ -111,10 +111,6 @@ def normalise_frequency(raw: str | None) -> str | None:
     return _frequencies()[1].get(normalise_label(str(raw)))
 
 
-def frequency(code: str | None) -> Frequency | None:
-    return _frequencies()[0].get(code) if code else None
-
-
 def frequencies() -> dict[str, Frequency]:
     return dict(_frequencies()[0])
 

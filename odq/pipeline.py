@@ -41,9 +41,11 @@ def harvest_many(
         return list(pool.map(one, profiles))
 
 
-def score_harvest(store: Store, portal: dict[str, Any], harvest_id: int) -> list[dict[str, Any]]:
+def score_harvest(
+    store: Store, portal: dict[str, Any], harvest_id: int, measures: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Score one assessed harvest under every indicator system; a system that does not cover the level says so."""
-    measures = store.measures(harvest_id)
+    measures = measures if measures is not None else store.measures(harvest_id)
     results = []
     for system in load_systems():
         result = score(system, portal["level"], measures)
@@ -56,7 +58,7 @@ def assess_and_score(
     store: Store, portal: dict[str, Any], http: Http, options: AssessOptions | None = None, progress: Any = None
 ) -> tuple[Assessment, list[dict[str, Any]]]:
     assessment = assess_harvest(store, portal, http, options=options, progress=progress)
-    return assessment, score_harvest(store, portal, assessment.harvest_id)
+    return assessment, score_harvest(store, portal, assessment.harvest_id, assessment.measures)
 
 
 def report(store: Store, portal_id: str, out_dir: Path, lang: str = "zh", docs_dir: Path | None = None) -> Path:

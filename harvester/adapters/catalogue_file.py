@@ -26,7 +26,7 @@ import orjson
 
 from harvester.adapters.base import HarvestAborted, SkippedRecord
 from harvester.adapters.catalogue_file_mapping import ColumnMapping, Row, clean, lookup, repair_pairs
-from harvester.encoding import detect_encoding
+from harvester.encoding import detect_encoding, sniff_kind
 from harvester.http import FetchError, Http, Response
 from harvester.profiles import ProfileError, validate
 from harvester.records import DatasetRecord, Distribution, Field
@@ -34,13 +34,12 @@ from harvester.records import DatasetRecord, Distribution, Field
 
 def sniff_format(body: bytes) -> str:
     """What the bytes are: a workbook by its signature, JSON by its first character, else CSV."""
-    if body.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if body.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:15].lower().startswith((b"<!doctype html", b"<html")):
+    kind = sniff_kind(body)
+    if kind == "HTML":
         raise HarvestAborted("the catalogue file URL answered an HTML page, not a file")
+    if kind:
+        return kind.lower()
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{"):
