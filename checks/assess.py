@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from checks import classification, domains, fields, formats, frequency, usage
@@ -30,7 +29,6 @@ class AssessOptions:
     file_sample: int = 20
     min_domain_datasets: int = 1
     workers: int = 8
-    docs_dir: Path | None = None  # where GX Data Docs go, when wanted
 
 
 @dataclass(slots=True)
@@ -104,7 +102,7 @@ def assess_harvest(
     ]
     timings["measures"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    outcomes = run_suites(results, options.docs_dir)
+    outcomes = run_suites(results)
     timings["expectations"] = time.perf_counter() - t0
 
     measures, findings, total = _collect(results, outcomes, catalogue)

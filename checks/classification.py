@@ -6,6 +6,7 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from harvester.adapters.facts import CatalogueFacts
 from harvester.vocab import domains, normalise_label
 
 FAMILY = "classification"
@@ -75,12 +76,13 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     else:
         result.value(BALANCE, None)
 
-    # Both must work: keyword search and filtering by category (probed through the portal's API).
-    facts = catalogue.info.get("catalogue", {})
-    search, category_filter = facts.get("search"), facts.get("category_filter")
+    # Both must work: keyword search and filtering by category (probed through the portal's API). The facts
+    # have one name for every family; None is "could not be probed", never "no".
+    facts = CatalogueFacts.from_json(catalogue.info.get("catalogue"))
+    search, category_filter = facts.keyword_search, facts.category_filter
     probes = [p for p in (search, category_filter) if p is not None]
     result.value(SEARCH, float(all(probes)) if probes else None, search=search, category_filter=category_filter)
     if probes and not all(probes):
-        result.portal_finding(SEARCH, f"keyword search {'works' if search else 'fails'}, filtering by category "
-                                      f"{'works' if category_filter else 'fails or is not offered'}")
+        works = {True: "works", False: "fails or is not offered", None: "could not be probed"}
+        result.portal_finding(SEARCH, f"keyword search {works[search]}, filtering by category {works[category_filter]}")
     return result

@@ -1,7 +1,7 @@
 """Great Expectations suites over the catalogue DataFrame: one suite per family, one expectation per share measure.
 
-The share values in odq's measures are read from the validation results, so GX's own figures (and its
-Data Docs) and the report agree by construction. Great Expectations is imported here only, lazily.
+The share values in odq's measures are read from the validation results, so GX's own figures and the report
+agree by construction (the report shows each expectation's verdict). Great Expectations is imported here only, lazily.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,7 @@ def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 
-def run_suites(families: list[FamilyResult], docs_dir: Path | None = None) -> dict[str, ShareOutcome]:
+def run_suites(families: list[FamilyResult]) -> dict[str, ShareOutcome]:
     """Validate every family's share columns; returns the outcome per measure id."""
     _quiet_gx()
     import great_expectations as gx
@@ -41,7 +40,6 @@ def run_suites(families: list[FamilyResult], docs_dir: Path | None = None) -> di
     context.variables.progress_bars = {"globally": False}
     source = context.data_sources.add_pandas("odq")
     outcomes: dict[str, ShareOutcome] = {}
-    validation_definitions = []
     for family in families:
         if not family.shares:
             continue
@@ -58,14 +56,10 @@ def run_suites(families: list[FamilyResult], docs_dir: Path | None = None) -> di
             suite.add_expectation(
                 gxe.ExpectColumnValuesToBeInSet(column=check.spec.id, value_set=[1.0], mostly=check.mostly)
             )
-        if docs_dir is not None:
-            validation_definitions.append((batch_definition, suite, frame))
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         results = batch.validate(suite, result_format="BASIC")  # counts are all the measures need
         for item in results.results:
             outcomes[item.expectation_config.kwargs["column"]] = _outcome(item.result, item.success)
-    if docs_dir is not None:
-        _build_docs(context, validation_definitions, docs_dir)
     return outcomes
 
 
@@ -76,31 +70,3 @@ def _outcome(result: dict[str, Any], success: bool) -> ShareOutcome:
     applicable = elements - missing
     value = (applicable - failed) / applicable if applicable else None
     return ShareOutcome(value=value, applicable=applicable, failed=failed, success=bool(success))
-
-
-def _build_docs(context: Any, definitions: list[tuple[Any, Any, pd.DataFrame]], docs_dir: Path) -> None:
-    """Data Docs for the same validations, written beside the report."""
-    import great_expectations as gx
-
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    context.add_data_docs_site(
-        site_name="odq",
-        site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
-    for batch_definition, suite, frame in definitions:
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite.name}-validation", data=batch_definition, suite=suite)
-        )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=f"{suite.name}-checkpoint",
-                validation_definitions=[validation],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["odq"])],
-                result_format="SUMMARY",
-            )
-        )
-        checkpoint.run(batch_parameters={"dataframe": frame})

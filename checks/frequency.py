@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pandas as pd
 
 from checks.catalogue import Catalogue
-from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
 from harvester.vocab import frequencies, period_days
 
 FAMILY = "frequency"
@@ -25,6 +28,12 @@ OBSERVED = MeasureSpec("observed_cadence_share", FAMILY, "share", "多次采集�
                        point="3.4.2-2")
 BAD_DATES = MeasureSpec("impossible_dates", FAMILY, "count", "未来或无法识别的日期数", "future or unreadable dates",
                         good="low", point="3.4.2-2")
+REPAIRS = MeasureSpec("record_repairs", FAMILY, "count", "采集时修复或跳过的记录问题数（错位、重复行等，非日期）",
+                      "record problems the harvest repaired or skipped (shifted values, repeated rows…), not dates",
+                      good="low")
+
+# What harvester.dates.BadDate and read_date say about a date they cannot read; every other record problem is a repair.
+_DATE_PROBLEM = re.compile(r"not a (?:plausible |valid )?date|not a timestamp")
 
 
 def _names() -> dict[str, str]:
@@ -39,8 +48,8 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     declared = frame["frequency"].notna()
     def undeclared_message(ids: pd.Index) -> pd.Series:
         return frame.loc[ids, "frequency_raw"].map(
-            lambda raw: f"declared update frequency {raw!r} is not a frequency" if raw
-            else "no update frequency declared"
+            lambda raw: f"declared update frequency {label!r} is not one odq can normalise"
+            if (label := declared_label(raw)) else "no update frequency declared"
         )
 
     result.shares.append(ShareCheck(DECLARED, declared, undeclared_message))
@@ -56,7 +65,8 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     def late_message(ids: pd.Index) -> pd.Series:
         late = frame.loc[ids]
         return (
-            "declared " + late["frequency_raw"].fillna("") + " (" + late["frequency"].map(_names()).fillna("") + ")"
+            "declared " + late["frequency_raw"].map(declared_label).fillna("")
+            + " (" + late["frequency"].map(_names()).fillna("") + ")"
             + "; last modified " + late["modified"].fillna("?").str[:10] + ", "
             + age[ids].round().astype("Int64").astype(str) + " days before the harvest (allowed "
             + allowed[ids].round().astype("Int64").astype(str) + ")"
@@ -70,17 +80,28 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     result.value(STALE_FAST, int(fast.sum()), examples=frame.loc[fast, "title"].head(10).tolist())
 
     future = (modified > harvested + pd.Timedelta(days=1)).fillna(False)
-    problems = frame["problems"].map(len)
-    result.value(BAD_DATES, int(future.sum() + problems.sum()))
+    date_problems = frame["problems"].map(lambda found: [p for p in found if _DATE_PROBLEM.search(p)])
+    repairs = frame["problems"].map(lambda found: [p for p in found if not _DATE_PROBLEM.search(p)])
+    result.value(BAD_DATES, int(future.sum() + date_problems.map(len).sum()),
+                 future=int(future.sum()), unreadable=int(date_problems.map(len).sum()))
+    result.value(REPAIRS, int(repairs.map(len).sum()), records=int(repairs.map(bool).sum()))
     for native_id, row in frame.loc[future].iterrows():
         result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
                                 "title": row["title"],
                                 "message": f"modified date {row['modified'][:10]} is after the harvest"})
-    for native_id, row in frame.loc[problems > 0].iterrows():
-        for problem in row["problems"]:
-            result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
-                                    "title": row["title"], "message": problem})
+    for spec, noted in ((BAD_DATES, date_problems), (REPAIRS, repairs)):
+        listed = ({"family": FAMILY, "measure_id": spec.id, "native_id": native_id,
+                   "title": frame.at[native_id, "title"], "message": problem}
+                  for native_id, found in noted[noted.map(bool)].items() for problem in found)
+        result.findings.extend(itertools.islice(listed, MAX_FINDINGS_PER_MEASURE))  # the count above stays whole
     return result
+
+
+def declared_label(raw: object) -> str | None:
+    """The frequency label as the portal wrote it; None when there is none (a missing cell reads back as NaN)."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None
+    return str(raw).strip() or None
 
 
 def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, result: FamilyResult) -> None:
@@ -100,7 +121,8 @@ def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, 
     judged = period.notna() & (span > 2 * period * (1 + GRACE_FACTOR) + GRACE_DAYS)
     keeps_up = (versions > 1).astype("boolean").where(judged, pd.NA)
     def message(ids: pd.Index) -> pd.Series:
-        return ("declared " + frame.loc[ids, "frequency_raw"].fillna("") + " but `modified` did not change over "
+        return ("declared " + frame.loc[ids, "frequency_raw"].map(declared_label).fillna("")
+                + " but `modified` did not change over "
                 + span[ids].round().astype("Int64").astype(str) + " days of harvests")
 
     result.shares.append(ShareCheck(OBSERVED, keeps_up, message, mostly=0.8))

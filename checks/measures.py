@@ -10,10 +10,29 @@ import pandas as pd
 
 MAX_FINDINGS_PER_MEASURE = 1000  # the count is always kept; beyond this only the first are stored
 
+UNITS = ("share", "count", "days", "boolean", "stars")
+GOOD_DIRECTIONS = ("high", "low")
+PARAMETER_SOURCES = ("published", "odq-default")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A constant a measure's rule depends on, and where its value comes from (the scheme, or odq's choice)."""
+
+    name: str
+    value: float | int | str | bool
+    source: str  # published | odq-default
+    note: str = ""  # English
+    note_zh: str = ""
+
+    def __post_init__(self) -> None:
+        if self.source not in PARAMETER_SOURCES:
+            raise ValueError(f"parameter {self.name!r}: source {self.source!r} is not one of {PARAMETER_SOURCES}")
+
 
 @dataclass(frozen=True, slots=True)
 class MeasureSpec:
-    """A measure's declaration: what it is, its unit, and what a good value looks like."""
+    """A measure's declaration: what it is, its unit, what a good value looks like, and its rule's parameters."""
 
     id: str
     family: str
@@ -22,6 +41,10 @@ class MeasureSpec:
     title_en: str
     good: str = "high"  # high | low
     point: str | None = None  # the assessment point that mainly uses it, for the report
+    parameters: tuple[Parameter, ...] = ()  # the rule's constants (grace, windows…), each with its provenance
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
 
 
 @dataclass(slots=True)
@@ -36,7 +59,7 @@ class ShareCheck:
     spec: MeasureSpec
     passed: pd.Series
     message: pd.Series | str | Callable[[pd.Index], pd.Series]  # a callable builds messages for failures only
-    mostly: float = 0.9  # what the GX expectation calls success, for the Data Docs
+    mostly: float = 0.9  # what the GX expectation calls success, shown in the report
 
     def messages(self, failing: pd.Index) -> pd.Series:
         if isinstance(self.message, str):

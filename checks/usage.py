@@ -6,6 +6,7 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from harvester.adapters.facts import CatalogueFacts
 
 FAMILY = "usage"
 REQUEST = MeasureSpec("data_request_available", FAMILY, "boolean", "提供申请数据开放功能",
@@ -31,8 +32,8 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     request = catalogue.portal.get("data_request") or {}
-    facts = catalogue.info.get("catalogue", {})
-    probed = facts.get("data_requests") or {}
+    facts = CatalogueFacts.from_json(catalogue.info.get("catalogue")).details  # probed by the CKAN adapter
+    probed = facts.get("data_requests") if isinstance(facts.get("data_requests"), dict) else {}
     # What the evaluator recorded in the profile wins; otherwise what the portal's API showed.
     available = request.get("available")
     if available is None and probed.get("available"):
@@ -50,7 +51,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
         replies = any(item.get("closed") for item in probed["items"])
     result.value(REPLIES, None if replies is None else float(replies))
     showcases = facts.get("showcases")
-    result.value(SHOWCASES, showcases)
+    result.value(SHOWCASES, showcases if isinstance(showcases, int) and not isinstance(showcases, bool) else None)
 
     views, downloads, calls = frame["views"], frame["downloads"], frame["api_calls"]
     any_stat = views.notna() | downloads.notna() | calls.notna()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import difflib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,94 +14,419 @@ from typing import Any
 import jsonschema
 import yaml
 
-from profiles import PROFILES_DIR
+from profiles import PROFILES_DIR, SHIPPED_PORTALS_DIR, ProfileDir, portal_dirs
+
+MAX_PROFILE_BYTES = 16 * 1024 * 1024  # a profile is a page of YAML; anything this large is a mistake
+MAX_PROFILE_NODES = 200_000  # after aliases are expanded: refuses "billion laughs" before validation walks it
+_SHOWN_VALUE_CHARS = 80
 
 
 class ProfileError(ValueError):
     """A profile that cannot be used; the message names file, key and what was expected."""
 
 
+# -- schemas --------------------------------------------------------------------------------------
+def adapter_families() -> list[str]:
+    """The `software` values odq has an adapter for, from the adapter registry (the one list of them)."""
+    import harvester.adapters as adapters  # here, not at the top: adapters import this module
+
+    families = getattr(adapters, "families", None)
+    return list(families()) if callable(families) else sorted(adapters.REGISTRY)
+
+
 @cache
 def schema(name: str) -> dict[str, Any]:
-    return json.loads((PROFILES_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    loaded = json.loads((PROFILES_DIR / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    if name == "portal":
+        loaded["properties"]["software"]["enum"] = adapter_families()
+    return loaded
 
 
-def _key_path(error: jsonschema.ValidationError) -> str:
-    parts = [str(p) for p in error.absolute_path]
+@cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema(name))
+
+
+# -- error wording --------------------------------------------------------------------------------
+_TYPE_WORDS = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
+               "object": "a mapping", "array": "a list", "null": "null"}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN_VALUE_CHARS else text[:_SHOWN_VALUE_CHARS - 1] + "…"
+
+
+def _key_text(parts: Sequence[Any]) -> str:
+    # A key holding a newline or a quote must not break the one-line message.
+    return ".".join(str(p) if str(p).isprintable() and "'" not in str(p) else repr(str(p)) for p in parts)
+
+
+def _resolve(subschema: Any, root: dict[str, Any]) -> Any:
+    """A local "$ref": "#/$defs/x" followed (the only kind odq's schemas use)."""
+    seen = 0
+    while isinstance(subschema, dict) and str(subschema.get("$ref", "")).startswith("#/") and seen < 20:
+        node: Any = root
+        for part in subschema["$ref"][2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        subschema, seen = node, seen + 1
+    return subschema
+
+
+def _describe(subschema: Any, root: dict[str, Any]) -> str:
+    """What a schema asks for, in words: 'an integer >= 1', 'a number from 0 to 1', 'one of a, b'."""
+    subschema = _resolve(subschema, root)
+    if not isinstance(subschema, dict):
+        return "a valid value"
+    if "x-expected" in subschema:
+        return str(subschema["x-expected"])
+    for combinator in ("oneOf", "anyOf"):
+        if combinator in subschema:
+            return " or ".join(dict.fromkeys(_describe(s, root) for s in subschema[combinator]))
+    if "enum" in subschema:
+        return "one of " + ", ".join(map(str, subschema["enum"]))
+    types = subschema.get("type")
+    names = [types] if isinstance(types, str) else list(types or [])
+    words = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in names) or "a value"
+    if subschema.get("minLength") == 1 and names == ["string"]:
+        words = "a non-empty string"
+    low, high = subschema.get("minimum"), subschema.get("maximum")
+    if low is not None and high is not None:
+        words += f" from {low} to {high}"
+    else:
+        bounds = [f"{sign} {subschema[k]}" for k, sign in (("minimum", ">="), ("exclusiveMinimum", ">"),
+                                                           ("maximum", "<="), ("exclusiveMaximum", "<"))
+                  if subschema.get(k) is not None]
+        words += "".join(f" {b}" if i == 0 else f" and {b}" for i, b in enumerate(bounds))
+    if "pattern" in subschema:
+        words += f" matching {subschema['pattern']}"
+    return words
+
+
+def _key_path(error: jsonschema.ValidationError, prefix: Sequence[str] = ()) -> str:
+    parts = [*prefix, *error.absolute_path]
     if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else "?"
-        parts.append(missing)
-    if error.validator == "additionalProperties" and "'" in error.message:
-        parts.append(error.message.split("'")[1])
-    return ".".join(parts) or "(top level)"
+        parts.append(error.message.split("'")[1] if "'" in error.message else "?")
+    return _key_text(parts) or "(top level)"
 
 
-def _expectation(error: jsonschema.ValidationError) -> str:
+def _expectation(error: jsonschema.ValidationError, root: dict[str, Any]) -> str:
     if error.validator == "required":
         return "a required key is missing"
     if error.validator == "additionalProperties":
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         return f"unknown key (allowed: {allowed})"
-    if error.validator == "enum":
-        return f"expected one of {', '.join(map(str, error.validator_value))}, got {error.instance!r}"
-    if error.validator == "type":
-        return f"expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
-    if error.validator == "pattern":
-        return f"expected a value matching {error.validator_value}, got {error.instance!r}"
-    return error.message
+    if error.validator in ("type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+                           "maxLength", "pattern", "enum", "oneOf", "anyOf"):
+        return f"expected {_describe(error.schema, root)}, got {_shown(error.instance)}"
+    if error.validator == "minItems":
+        return f"expected at least {error.validator_value} item(s), got {_shown(error.instance)}"
+    return error.message.splitlines()[0][:200] if error.message else "an invalid value"
 
 
-def validate(data: Any, schema_name: str, source: str | Path) -> None:
-    validator = jsonschema.Draft202012Validator(schema(schema_name))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+def _lines(error: jsonschema.ValidationError, source: str | Path, prefix: Sequence[str],
+           root: dict[str, Any]) -> list[str]:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        base = [*prefix, *error.absolute_path]
+        extras = sorted((k for k in error.instance if k not in error.schema.get("properties", {})), key=str)
+        return [f"{source}: key '{_key_text([*base, extra])}': {_expectation(error, root)}" for extra in extras]
+    return [f"{source}: key '{_key_path(error, prefix)}': {_expectation(error, root)}"]
+
+
+def validate(data: Any, schema_name: str, source: str | Path, prefix: Sequence[str] = ()) -> None:
+    """Validate against a schema; `prefix` is where `data` sits in its file (options of a portal, say)."""
+    root = schema(schema_name)
+    try:
+        errors = sorted(_validator(schema_name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    except RecursionError:
+        raise ProfileError(f"{source}: key '(top level)': nested too deeply to be a profile") from None
     if errors:
-        lines = []
-        for e in errors:
-            if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-                base = [str(p) for p in e.absolute_path]
-                for extra in sorted(set(e.instance) - set(e.schema.get("properties", {}))):
-                    lines.append(f"{source}: key '{'.'.join([*base, extra])}': {_expectation(e)}")
-            else:
-                lines.append(f"{source}: key '{_key_path(e)}': {_expectation(e)}")
-        raise ProfileError("\n".join(lines))
+        lines = [line for e in errors for line in _lines(e, source, prefix, root)]
+        raise ProfileError("\n".join(dict.fromkeys(lines)))
+
+
+# -- reading YAML ---------------------------------------------------------------------------------
+class DuplicateKey(yaml.YAMLError):
+    """A mapping gives the same key twice (PyYAML would silently keep the last)."""
+
+    def __init__(self, key: str, first_line: int, second_line: int) -> None:
+        super().__init__(f"key {key!r} given twice")
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key repeated in one mapping; merge keys (<<) may still be overridden."""
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        first_seen: dict[tuple[str, str], int] = {}
+        for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key, line = (key_node.tag, key_node.value), key_node.start_mark.line + 1
+            if key in first_seen:
+                raise DuplicateKey(key_node.value, first_seen[key], line)
+            first_seen[key] = line
+        return node
+
+
+# A date typed bare (modified: 2024-01-31) stays the text it is: profiles are JSON data, and JSON has no dates.
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
+class _RecursiveAlias(Exception):
+    """An alias that refers to the mapping or list containing it: a structure without end."""
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Nodes the document becomes once aliases are expanded; a node that contains itself is refused."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in visiting:
+            raise _RecursiveAlias("an alias refers to the mapping or list that contains it")
+        visiting.add(id(node))
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        visiting.discard(id(node))
+        sizes[id(node)] = min(total, MAX_PROFILE_NODES + 1)
+        return sizes[id(node)]
+
+    return size(root)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A PyYAML error in one line: the problem and where it is."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        text = " ".join(p for p in (exc.context, exc.problem) if p)
+        return f"{text}{where}"
+    return " ".join(str(exc).split())
 
 
 def load_yaml(path: Path) -> Any:
+    """The YAML document in a file; every way it can be unreadable is a ProfileError naming the file."""
+    path = Path(path)
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
-        raise ProfileError(f"{path}: cannot be read: {exc.strerror}") from exc
+        raise ProfileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileError(f"{path}: larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB, not a profile")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_PROFILE_NODES:
+            raise ProfileError(f"{path}: more than {MAX_PROFILE_NODES:,} values once aliases are expanded")
+        data = loader.construct_document(node)
+    except ProfileError:
+        raise
+    except DuplicateKey as exc:
+        lines = (f"twice on line {exc.first_line}" if exc.first_line == exc.second_line
+                 else f"on lines {exc.first_line} and {exc.second_line}")
+        raise ProfileError(f"{path}: key '{_key_text([exc.key])}': expected once per mapping, given {lines}") from None
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
+    except _RecursiveAlias as exc:
+        raise ProfileError(f"{path}: not a profile: {exc}") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: not a profile: nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # PyYAML's constructors let some bad scalars through this way
+        raise ProfileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    finally:
+        loader.dispose()
+    _refuse_non_json(data, path, [])
+    return data
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _refuse_non_json(value: Any, path: Path, where: list[Any]) -> None:
+    """Profiles are JSON data: a !!set, !!binary or other tagged value is refused where it stands."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, _JSON_SCALARS):
+                raise ProfileError(f"{path}: key '{_key_text(where) or '(top level)'}': expected text or number "
+                                   f"keys, got {type(key).__name__} {_shown(key)}")
+            _refuse_non_json(item, path, [*where, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_non_json(item, path, [*where, index])
+    elif not isinstance(value, _JSON_SCALARS):
+        raise ProfileError(f"{path}: key '{_key_text(where) or '(top level)'}': expected a JSON value (text, "
+                           f"number, true/false, list or mapping), got {type(value).__name__}")
+
+
+def _top_mapping(data: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"{_TYPE_WORDS.get(type(data).__name__, type(data).__name__)}"
+        if isinstance(data, list):
+            got = "a list"
+        elif isinstance(data, str):
+            got = f"a string {_shown(data)}"
+        raise ProfileError(f"{path}: key '(top level)': expected a mapping of keys to values, got {got}")
+    return data
 
 
 def load_profile(path: Path, schema_name: str) -> dict[str, Any]:
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ProfileError(f"{path}: key '(top level)': expected a mapping, got {type(data).__name__}")
+    data = _top_mapping(load_yaml(path), path)
     validate(data, schema_name, path)
     return data
 
 
-def portal_profile_paths(directory: Path | None = None) -> list[Path]:
-    return sorted((directory or PROFILES_DIR / "portals").glob("*.yaml"))
+# -- portal profiles: what JSON Schema cannot say -------------------------------------------------
+def _schedule_problem(schedule: str, source: str | Path) -> str | None:
+    from croniter import croniter
+
+    try:
+        croniter(schedule)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+        return (f"{source}: key 'schedule': expected a cron expression (minute hour day month weekday, "
+                f"e.g. '0 3 * * 1'), got {_shown(schedule)} ({exc})")
+    return None
+
+
+def _options_problem(exc: ValueError, source: str | Path) -> str:
+    """An adapter's refusal of an option, worded like the schema's: file, key, expectation."""
+    key = getattr(exc, "key", None)
+    expectation = getattr(exc, "expectation", None)
+    if key is None or expectation is None:
+        message = " ".join(str(exc).split()) if "\n" not in str(exc) else str(exc)
+        return message if str(source) in message else f"{source}: {message}"
+    key = str(key) if str(key).startswith("options") else f"options.{key}"
+    text = str(expectation) if str(expectation).startswith("expected") else f"expected {expectation}"
+    if hasattr(exc, "value") and "got " not in text:
+        text += f", got {_shown(exc.value)}"
+    return f"{source}: key '{key}': {text}"
+
+
+def _check_options(profile: dict[str, Any], source: str | Path) -> str | None:
+    import harvester.adapters as adapters
+
+    check = getattr(adapters, "check_options", None)
+    try:
+        if callable(check):
+            check(profile)
+        elif isinstance(profile.get("options"), dict) and (PROFILES_DIR / "schemas" /
+                                                          f"{profile['software']}.schema.json").exists():
+            validate(profile["options"], profile["software"], source, prefix=("options",))
+    except ValueError as exc:  # OptionsError and ProfileError are both ValueErrors
+        return _options_problem(exc, source)
+    return None
+
+
+def check_portal(profile: dict[str, Any], source: str | Path) -> None:
+    """The checks after the schema: the schedule parses as cron, the adapter accepts the options."""
+    problems = []
+    if isinstance(profile.get("schedule"), str):
+        problems.append(_schedule_problem(profile["schedule"], source))
+    problems.append(_check_options(profile, source))
+    if any(problems):
+        raise ProfileError("\n".join(p for p in problems if p))
 
 
 def load_portal(path: Path) -> dict[str, Any]:
-    return load_profile(path, "portal")
+    profile = load_profile(path, "portal")
+    check_portal(profile, path)
+    return profile
+
+
+@dataclass(frozen=True, slots=True)
+class HarvestSettings:
+    """A profile's `harvest:` limits, with odq's defaults for what it leaves out."""
+
+    count_tolerance: float = 0.01  # share of the portal's own count that may be missing from a complete listing
+    deadline_minutes: float = 360.0
+    request_deadline_seconds: float = 300.0
+
+    @classmethod
+    def from_profile(cls, profile: dict[str, Any]) -> HarvestSettings:
+        given = profile.get("harvest") or {}
+        return cls(**{k: float(given[k]) for k in ("count_tolerance", "deadline_minutes",
+                                                   "request_deadline_seconds") if given.get(k) is not None})
+
+
+# -- where portal profiles are --------------------------------------------------------------------
+def portal_profile_paths(directory: Path | None = None) -> list[Path]:
+    """The profile files in one directory (default: the shipped profiles/portals)."""
+    directory = Path(directory) if directory is not None else SHIPPED_PORTALS_DIR
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+@dataclass(slots=True)
+class PortalEntry:
+    """A portal profile found on the search path: the first file with an id wins, later ones are shadowed."""
+
+    portal_id: str
+    path: Path
+    origin: str  # the ProfileDir origin: "--profiles", "ODQ_PROFILES", "user" or "shipped"
+    profile: dict[str, Any] | None = None
+    error: str | None = None
+    shadowed: list[Path] = field(default_factory=list)
+
+
+def _entry(path: Path, origin: str) -> PortalEntry:
+    try:
+        data = load_yaml(path)
+    except ProfileError as exc:
+        return PortalEntry(path.stem, path, origin, error=str(exc))
+    declared = data.get("id") if isinstance(data, dict) else None
+    portal_id = declared if isinstance(declared, str) and declared else path.stem
+    try:
+        profile = _top_mapping(data, path)
+        validate(profile, "portal", path)
+        check_portal(profile, path)
+    except ProfileError as exc:
+        return PortalEntry(portal_id, path, origin, error=str(exc))
+    return PortalEntry(portal_id, path, origin, profile=copy.deepcopy(profile))
+
+
+def portal_entries(dirs: Sequence[ProfileDir] | None = None) -> list[PortalEntry]:
+    """Every portal on the search path (default: portal_dirs()), first-found wins, in search order."""
+    entries: dict[str, PortalEntry] = {}
+    for source in portal_dirs() if dirs is None else dirs:
+        for path in portal_profile_paths(source.path):
+            entry = _entry(path, source.origin)
+            if entry.portal_id in entries:
+                entries[entry.portal_id].shadowed.append(path)
+            else:
+                entries[entry.portal_id] = entry
+    return list(entries.values())
 
 
 def find_portal(reference: str, directory: Path | None = None) -> dict[str, Any]:
-    """A portal by id (a profile in profiles/portals) or by the path of a profile file."""
+    """A portal by file stem, then by id, on the search path (or in `directory`); or by the path of a profile."""
     candidate = Path(reference)
-    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+    if candidate.suffix in (".yaml", ".yml") and (candidate.exists() or candidate.parent != Path(".")):
         return load_portal(candidate)
-    for path in portal_profile_paths(directory):
+    dirs = [ProfileDir(Path(directory), "given")] if directory is not None else portal_dirs()
+    paths = [path for source in dirs for path in portal_profile_paths(source.path)]
+    for path in paths:
         if path.stem == reference:
             return load_portal(path)
-    for path in portal_profile_paths(directory):
-        profile = load_yaml(path)
-        if isinstance(profile, dict) and profile.get("id") == reference:
+    for path in paths:
+        try:
+            data = load_yaml(path)
+        except ProfileError:
+            continue  # a broken file with another name is reported when it is asked for, not here
+        if isinstance(data, dict) and data.get("id") == reference:
             return load_portal(path)
-    raise ProfileError(f"no portal profile with id {reference!r} in {directory or PROFILES_DIR / 'portals'}")
+    near = difflib.get_close_matches(reference, sorted({p.stem for p in paths}), n=3)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    where = ", ".join(str(d.path) for d in dirs) or "(no profile directory)"
+    raise ProfileError(f"no portal profile with id {reference!r} in {where}{hint}")

@@ -119,7 +119,11 @@ def run_harvest(
                 if progress:
                     progress(mapping.total, adapter.expected_total)
         flush()
-        result.status = "complete"
+        if (reason := getattr(adapter, "partial_reason", None)) is not None:
+            note_error(f"listing stopped early: {reason}")
+            result.status = "partial" if mapping.total else "failed"
+        else:
+            result.status = "complete"
     except (HarvestAborted, FetchError) as exc:
         with suppress(Exception):  # a store failure is reported by writer.close() below
             flush()
@@ -204,8 +208,9 @@ def _finish(
     result.expected_total = adapter.expected_total
     result.timings = {"total": result.seconds, "store": round(store_seconds, 3)}
     result.mapping = mapping.shares()
+    facts = adapter.catalogue_info()
     info = {
-        "catalogue": adapter.catalogue_info(),
+        "catalogue": facts.to_json() if hasattr(facts, "to_json") else facts,
         "expected_total": adapter.expected_total,
         "timings": result.timings,
         "mapping": result.mapping,

@@ -27,6 +27,9 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (defaul
 AllowOption = Annotated[list[str] | None, typer.Option("--allow-host", help="Host or IP the address guard lets "
                                                        "through although it is private or loopback (repeatable).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+FactsOption = Annotated[Path | None, typer.Option("--facts", help="The evaluator's facts (.yaml or .csv, "
+                                                  "profiles/schemas/facts.schema.json): fill what odq could "
+                                                  "not measure, with provenance.")]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -66,6 +69,22 @@ def _store(db: str | None):
     from harvester.store import Store
 
     return Store(db)
+
+
+def _portal_facts(path: Path | None, portal_id: str) -> list[Any] | None:
+    """One portal's facts from an evaluator's facts file; a file that names other portals only is a mistake."""
+    if path is None:
+        return None
+    from checks.facts import FactsError, load_facts
+
+    try:
+        sheet = load_facts(path)
+    except FactsError as exc:
+        _fail(str(exc))
+    facts = sheet.for_portal(portal_id)
+    if not facts:
+        _fail(f"{path}: no facts for portal {portal_id!r} (the file names {', '.join(sorted(sheet.portals()))})")
+    return facts
 
 
 def _portal_from_store(store: Any, portal_id: str) -> dict[str, Any]:
@@ -262,22 +281,21 @@ def assess(
     link_limit: Annotated[int, typer.Option(help="Check at most this many links (a stable sample).")] = 2000,
     files: Annotated[bool, typer.Option(help="Validate a sample of tabular files with frictionless.")] = True,
     file_sample: Annotated[int, typer.Option(help="How many tabular files to sample.")] = 20,
-    docs_dir: Annotated[Path | None, typer.Option(help="Build Great Expectations Data Docs here (e.g. inside "
-                                                  "the report folder, so the report links them).")] = None,
+    facts_file: FactsOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the six families over the current harvest and score it under every indicator system."""
     from checks.assess import AssessOptions, NothingToAssess
     from odq.pipeline import assess_and_score, make_http
 
+    facts = _portal_facts(facts_file, portal)
     store = _store(db)
     profile = _portal_from_store(store, portal)
     http = make_http(profile, allow_host or [])
-    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample,
-                            docs_dir=docs_dir)
+    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
     try:
         with _progress(not json_output) as progress:
-            assessment, scores = assess_and_score(store, profile, http, options, progress=progress)
+            assessment, scores = assess_and_score(store, profile, http, options, progress=progress, facts=facts)
     except NothingToAssess as exc:
         _fail(str(exc))
     if json_output:
@@ -303,8 +321,6 @@ def report(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.")],
     db: DbOption = None,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
-    docs_dir: Annotated[Path | None, typer.Option(help="Data Docs built by `odq assess --docs-dir`, to link "
-                                                  "(default: OUT/data-docs when present).")] = None,
 ) -> None:
     """Write the HTML and JSON report of a portal's current, assessed harvest."""
     from odq.pipeline import report as write
@@ -312,7 +328,7 @@ def report(
 
     _check_lang(lang)
     try:
-        path = write(_store(db), portal, out_dir, lang=lang, docs_dir=docs_dir or out_dir / "data-docs")
+        path = write(_store(db), portal, out_dir, lang=lang)
     except ReportUnavailable as exc:
         _fail(str(exc))
     print(path.resolve())
@@ -327,12 +343,19 @@ def export(
 ) -> None:
     """Export the ranked scores of every portal of a level (并列 ties) for the composite evaluation."""
     from checks.scoring import load_system
-    from harvester.profiles import ProfileError
-    from reports.export import league_rows, write_export
+    from harvester.profiles import ProfileError, schema
+    from reports.export import export_metadata, league_rows, write_export
 
+    levels = schema("portal")["properties"]["level"]["enum"]
+    if level not in levels:
+        _fail(f"--level: expected one of {', '.join(levels)}, got {level!r}")
     try:
         load_system(system)
-        path = write_export(league_rows(_store(db), system, level), out_file)
+        rows = league_rows(_store(db), system, level)
+        if not rows:
+            _fail(f"no portal of level {level!r} has an assessed current harvest scored under {system!r}: "
+                  "run `odq assess PORTAL` first")
+        path = write_export(rows, out_file, metadata=export_metadata(system, level, rows))
     except (ProfileError, ValueError) as exc:
         _fail(str(exc))
     print(path.resolve())

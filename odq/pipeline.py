@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from checks.assess import Assessment, AssessOptions, assess_harvest
+from checks.facts import Fact
 from checks.scoring import load_systems, score
 from harvester.http import Http, Politeness
 from harvester.run import HarvestResult, run_harvest
@@ -42,24 +44,29 @@ def harvest_many(
 
 
 def score_harvest(
-    store: Store, portal: dict[str, Any], harvest_id: int, measures: list[dict[str, Any]] | None = None
+    store: Store, portal: dict[str, Any], harvest_id: int, measures: list[dict[str, Any]] | None = None,
+    facts: Sequence[Fact] | None = None,
 ) -> list[dict[str, Any]]:
-    """Score one assessed harvest under every indicator system; a system that does not cover the level says so."""
+    """Score one assessed harvest under every indicator system; a system that does not cover the level says so.
+
+    `facts` are the evaluator's facts for this portal: they fill what odq could not measure, with provenance.
+    """
     measures = measures if measures is not None else store.measures(harvest_id)
     results = []
     for system in load_systems():
-        result = score(system, portal["level"], measures)
+        result = score(system, portal["level"], measures, facts=facts)
         store.save_score(harvest_id, system["id"], portal["level"], result)
         results.append(result)
     return results
 
 
 def assess_and_score(
-    store: Store, portal: dict[str, Any], http: Http, options: AssessOptions | None = None, progress: Any = None
+    store: Store, portal: dict[str, Any], http: Http, options: AssessOptions | None = None, progress: Any = None,
+    facts: Sequence[Fact] | None = None,
 ) -> tuple[Assessment, list[dict[str, Any]]]:
     assessment = assess_harvest(store, portal, http, options=options, progress=progress)
-    return assessment, score_harvest(store, portal, assessment.harvest_id, assessment.measures)
+    return assessment, score_harvest(store, portal, assessment.harvest_id, assessment.measures, facts=facts)
 
 
-def report(store: Store, portal_id: str, out_dir: Path, lang: str = "zh", docs_dir: Path | None = None) -> Path:
-    return write_report(build_report(store, portal_id), out_dir, lang=lang, docs_dir=docs_dir)
+def report(store: Store, portal_id: str, out_dir: Path, lang: str = "zh") -> Path:
+    return write_report(build_report(store, portal_id), out_dir, lang=lang)

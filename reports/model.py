@@ -1,4 +1,8 @@
-"""The report's content as plain data, read from the store: what HTML, Markdown and JSON all render."""
+"""The report's content as plain data, read from the store: what HTML, Markdown and JSON all render.
+
+Nothing here is said in a language: findings keep their measure id and stored message, names keep their ids,
+and reports/messages.py says them in Chinese or English when a page is rendered.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,24 @@ from typing import Any
 
 from checks.assess import FAMILIES
 from harvester.store import Store
+from reports.figures import figures
+from reports.messages import FAMILY_TITLES
 
-FAMILY_TITLES = {
-    "classification": ("开放目录与分类", "Catalogue and classification", "3.4.1"),
-    "fields": ("数据项说明", "Field documentation", "3.4.2-1"),
-    "frequency": ("更新频度与及时性", "Update frequency and timeliness", "3.4.2-2"),
-    "formats": ("格式与调用便捷性", "Formats and ease of use", "3.4.2-3"),
-    "domains": ("重点领域覆盖", "Coverage of the 12 domains", "3.4.2-4"),
-    "usage": ("开发利用", "Development and use", "3.4.3"),
-}
 WORST_PER_FAMILY = 10
 WORST_OVERALL = 20
 
 
 class ReportUnavailable(LookupError):
     pass
+
+
+def _finding(finding: dict[str, Any]) -> dict[str, Any]:
+    """What a page needs of a finding; typed findings' code and values are kept when a check stores them."""
+    kept = {"family": finding["family"], "measure_id": finding["measure_id"], "message": finding["message"]}
+    for key in ("code", "values"):
+        if finding.get(key) is not None:
+            kept[key] = finding[key]
+    return kept
 
 
 def build_report(store: Store, portal_id: str) -> dict[str, Any]:
@@ -36,34 +43,34 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
         raise ReportUnavailable(f"the current harvest of {portal_id!r} is not assessed: run `odq assess {portal_id}`")
     findings = store.findings(harvest.id)
     scores = sorted(store.scores(harvest.id), key=lambda s: s["system_id"])
+    titles: dict[str, str] = {f["native_id"]: f["title"] or f["native_id"] for f in findings if f["native_id"]}
     families = []
     for family in FAMILIES:
         family_findings = [f for f in findings if f["family"] == family]
-        per_dataset: dict[str, list[str]] = defaultdict(list)
-        titles: dict[str, str] = {}
+        per_dataset: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for finding in family_findings:
             if finding["native_id"]:
-                per_dataset[finding["native_id"]].append(finding["message"])
-                titles[finding["native_id"]] = finding["title"] or finding["native_id"]
+                per_dataset[finding["native_id"]].append(_finding(finding))
         worst = sorted(per_dataset.items(), key=lambda item: (-len(item[1]), item[0]))[:WORST_PER_FAMILY]
         zh, en, point = FAMILY_TITLES[family]
         families.append({
             "id": family, "title_zh": zh, "title_en": en, "point": point,
             "measures": [m for m in measures if m["family"] == family],
-            "portal_findings": [f["message"] for f in family_findings if not f["native_id"]],
-            "worst": [{"native_id": n, "title": titles[n], "findings": msgs} for n, msgs in worst],
+            "portal_findings": [_finding(f) for f in family_findings if not f["native_id"]],
+            "worst": [{"native_id": n, "title": titles[n], "findings": found} for n, found in worst],
             "findings_count": len(family_findings),
         })
     counts = Counter(f["native_id"] for f in findings if f["native_id"])
-    titles = {f["native_id"]: f["title"] for f in findings if f["native_id"]}
-    by_dataset: dict[str, list[str]] = defaultdict(list)
+    by_dataset: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in findings:
         if finding["native_id"]:
-            by_dataset[finding["native_id"]].append(f"[{finding['family']}] {finding['message']}")
+            by_dataset[finding["native_id"]].append(_finding(finding))
     worst_overall = [
-        {"native_id": n, "title": titles[n] or n, "findings": by_dataset[n]}
+        {"native_id": n, "title": titles[n], "findings": by_dataset[n]}
         for n, _count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:WORST_OVERALL]
     ]
+    _add_landing_urls(store, harvest.id, [*worst_overall, *(d for f in families for d in f["worst"])])
+    timely = next((m for m in measures if m["measure_id"] == "timely_share"), None)
     return {
         "portal": {
             "id": portal.id, "name": portal.name, "level": portal.level, "region": portal.region,
@@ -81,8 +88,17 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
         "families": families,
         "worst_datasets": worst_overall,
         "files": store.file_reports(harvest.id),
+        "figures": figures(store, harvest.id, (timely or {}).get("detail", {}).get("failed")).as_dict(),
         "history": _history(store, portal_id),
     }
+
+
+def _add_landing_urls(store: Store, harvest_id: int, datasets: list[dict[str, Any]]) -> None:
+    """The landing page of each listed dataset, from its stored record (the renderer decides what is a link)."""
+    documents = store.documents(harvest_id, sorted({d["native_id"] for d in datasets}))
+    for dataset in datasets:
+        landing = (documents.get(dataset["native_id"]) or {}).get("landing_url")
+        dataset["landing_url"] = landing if isinstance(landing, str) else None
 
 
 def _history(store: Store, portal_id: str) -> list[dict[str, Any]]:

@@ -77,7 +77,8 @@ def test_the_demo_flaws_are_found_and_named(demo):
     for family in report["families"]:
         for worst in family["worst"]:
             assert worst["native_id"] and worst["title"] and worst["findings"]
-    assert (demo["dir"] / "data-docs" / "index.html").exists()
+    # The validation results are in the page itself: GX's own Data Docs need CDNs and show nothing offline.
+    assert 'id="validation"' in demo["html"] and "data-docs/" not in demo["html"]
 
 
 def test_the_page_is_self_contained_and_escapes_portal_text(demo):
@@ -94,3 +95,82 @@ def test_data_requests_and_showcases_are_read_from_the_portal_api(demo):
                                                               "judged": 11, "listed": 12}
     assert measures["data_request_reply_share"]["value"] == pytest.approx(7 / 11)
     assert measures["showcases"]["value"] == 3
+
+
+# -- the commands after the demo, on a copy of its database ------------------------------------------------------
+@pytest.fixture
+def demo_db(demo, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "odq.sqlite"
+    # The backup API, not a file copy: the demo database is in WAL mode, its latest writes may be in the -wal file.
+    with sqlite3.connect(demo["summary"]["database"].removeprefix("sqlite:///")) as source, \
+            sqlite3.connect(copy) as target:
+        source.backup(target)
+    return f"sqlite:///{copy}"
+
+
+def test_export_of_an_unknown_level_is_refused_and_writes_nothing(demo_db, tmp_path):
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(app, ["export", "--system", "cstc2019-website", "--level", "ctiy",
+                                      "--out", str(out), "--db", demo_db])
+    assert result.exit_code == 2
+    assert "--level: expected one of" in result.output and "'ctiy'" in result.output and "city" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_export_of_a_level_nobody_was_scored_at_says_so(demo_db, tmp_path):
+    result = CliRunner().invoke(app, ["export", "--system", "cstc2019-website", "--level", "ministry",
+                                      "--out", str(tmp_path / "scores.csv"), "--db", demo_db])
+    assert result.exit_code == 2 and "no portal of level 'ministry'" in result.output
+
+
+def test_xlsx_export_carries_the_system_and_level_on_a_metadata_sheet(demo_db, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "scores.xlsx"
+    result = CliRunner().invoke(app, ["export", "--system", "cstc2019-website", "--level", "city",
+                                      "--out", str(out), "--db", demo_db])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames[:2] == ["scores", "metadata"]
+    about = " ".join(str(c.value) for row in workbook["metadata"].iter_rows() for c in row if c.value is not None)
+    assert "cstc2019-website" in about and "city" in about
+    assert workbook["scores"]["A2"].value == 1  # the one demo portal ranks first
+
+
+def test_assess_with_facts_scores_the_evaluators_fact_with_its_provenance(demo_db, tmp_path):
+    from harvester.store import Store
+
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(
+        "facts:\n"
+        "  - portal: demo-yunjiang\n"
+        "    system: cstc2019-website\n"
+        "    indicator: development-use\n"
+        "    point: 1\n"
+        "    value: 0.25\n"
+        "    override: true\n"
+        "    evidence: https://example.org/demo/apply\n"
+        "    who: 测试评估员\n"
+        "    when: 2026-11-30\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["assess", "demo-yunjiang", "--db", demo_db, "--facts", str(facts),
+                                      "--allow-host", "127.0.0.1", "--no-links", "--no-files", "--json"])
+    assert result.exit_code == 0, result.output
+    store = Store(demo_db)
+    harvest_id = store.portal("demo-yunjiang").current_harvest_id
+    (scored,) = [s["result"] for s in store.scores(harvest_id) if s["system_id"] == "cstc2019-website"]
+    (point,) = [p for i in scored["indicators"] if i["id"] == "development-use"
+                for p in i["assessment_points"] if str(p["id"]) == "1"]
+    assert point["score"] == 0.25
+    assert [f["who"] for f in scored["facts"]] == ["测试评估员"]
+
+
+def test_assess_with_a_facts_file_for_other_portals_only_is_refused(demo_db, tmp_path):
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("facts:\n  - portal: tokyo\n    measure: search_available\n    value: false\n"
+                     "    evidence: https://example.org/x\n    who: a\n    when: 2026-11-30\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["assess", "demo-yunjiang", "--db", demo_db, "--facts", str(facts)])
+    assert result.exit_code == 2 and "no facts for portal 'demo-yunjiang'" in result.output and "tokyo" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from harvester.adapters.base import Adapter
 
@@ -19,6 +20,11 @@ REGISTRY: dict[str, str] = {
 }
 
 
+def families() -> list[str]:
+    """The `software` values odq has an adapter for (the profile schema's list comes from here)."""
+    return list(REGISTRY)
+
+
 def adapter_class(family: str) -> type[Adapter]:
     try:
         target = REGISTRY[family]
@@ -32,3 +38,15 @@ def adapter_class(family: str) -> type[Adapter]:
         if exc.name != module_name:
             raise
         raise NotImplementedError(f"the {family!r} adapter is not available in this version of odq") from None
+
+
+def check_options(profile: dict[str, Any]) -> None:
+    """Build the family's typed options from the profile, without any network; OptionsError (or, for the
+    families whose options are a JSON Schema document, ProfileError) names the key and the expectation.
+
+    A profile without options whose family needs them (a jsonapi stub imported from CNPDS) still loads:
+    it can be listed and reviewed, and building its adapter says what is missing."""
+    cls = adapter_class(profile["software"])
+    if profile.get("options") is None and cls.options_required:
+        return
+    cls.parse_options(profile)

@@ -1,14 +1,31 @@
-"""What every adapter is: records out, a bookmark out (the Singer tap shape)."""
+"""What every adapter is: records out, a bookmark out (the Singer tap shape), on one base class.
+
+The base owns what every family needs the same way: the constructor, typed options, `map_or_skip` (a record
+that cannot be mapped becomes a reported skip, never an exception), the tally of labels and the bookmark, the
+paginator that ends a listing going round, and the attributes the harvest run reads once `records()` is
+exhausted or broke off: `expected_total`, `incremental` and `partial_reason`.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
+import orjson
+
+from harvester.adapters.facts import CatalogueFacts, Dimension
+from harvester.adapters.options import NoOptions, OptionsError, parse_options
+from harvester.adapters.paging import Paginator
 from harvester.http import Http
 from harvester.records import DatasetRecord
+
+__all__ = ["Adapter", "CatalogueFacts", "CatalogueTally", "Dimension", "HarvestAborted", "OptionsError",
+           "SkippedRecord", "Unmappable"]
+
+_REASON_CHARS = 300  # of an exception's text in a skip reason: portal content can make it huge
 
 
 @dataclass(slots=True)
@@ -19,28 +36,103 @@ class SkippedRecord:
     reason: str
 
 
-class Adapter(Protocol):
-    family: ClassVar[str]
-    expected_total: int | None  # how many datasets the portal says it has, once known
-    incremental: bool  # set by records(): True when only what changed since the bookmark was listed
-
-    def __init__(self, profile: dict[str, Any], http: Http) -> None: ...
-
-    def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
-        """Stream the catalogue; with a bookmark, only what changed since where the API allows."""
-        ...
-
-    def bookmark(self) -> dict[str, Any]:
-        """State for the next incremental run; valid once records() is exhausted."""
-        ...
-
-    def catalogue_info(self) -> dict[str, Any]:
-        """Portal-level facts learnt while harvesting (classification dimensions, API features)."""
-        ...
-
-
 class HarvestAborted(Exception):
     """The catalogue listing broke off; records already streamed stay valid but the harvest is not complete."""
+
+
+class Unmappable(ValueError):
+    """Raised by a mapping for a record it knows it cannot make; its reason is reported as written."""
+
+    def __init__(self, native_id: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.native_id = native_id
+        self.reason = reason
+
+
+class Adapter(ABC):
+    """The base of every portal family: subclass it, declare `family` and `Options`, write `records()`."""
+
+    family: ClassVar[str]
+    Options: ClassVar[type] = NoOptions  # a frozen dataclass; see harvester/adapters/options.py
+    noun: ClassVar[str] = "dataset"  # what a skip reason calls one native record
+    options_required: ClassVar[bool] = False  # True when the family cannot harvest without options
+
+    def __init__(self, profile: dict[str, Any], http: Http) -> None:
+        self.profile = profile
+        self.http = http
+        self.portal_id: str = str(profile.get("id") or "")
+        self.options = self.parse_options(profile)
+        self.expected_total: int | None = None  # how many datasets the portal says it has, where it says
+        self.incremental = False  # True when records() listed only what changed since the bookmark
+        self.partial_reason: str | None = None  # set when the listing stopped before its end
+        self.tally = CatalogueTally()  # newest modified (the bookmark) and labels per dimension
+        # The facts of catalogue_info(): set by records() as the portal shows them.
+        self.listing: str | None = None
+        self.keyword_search: bool | None = None
+        self.category_filter: bool | None = None
+        self.details: dict[str, Any] = {}
+
+    # -- options ---------------------------------------------------------------------------------
+    @classmethod
+    def parse_options(cls, profile: dict[str, Any]) -> Any:
+        """The family's typed options from the profile, checked without any network (OptionsError)."""
+        return parse_options(cls.Options, profile.get("options"), family=cls.family)
+
+    # -- the stream ------------------------------------------------------------------------------
+    @abstractmethod
+    def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
+        """Stream the catalogue; with a bookmark, only what changed since where the API allows."""
+
+    def paginator(self, *, max_pages: int | None = None, seen: set[str] | None = None) -> Paginator:
+        """A paginator whose stop reason becomes this listing's partial_reason."""
+        return Paginator(self.stop_listing, max_pages=max_pages, noun=self.noun, seen=seen)
+
+    def stop_listing(self, reason: str) -> None:
+        """The listing ends before its end: the harvest will be partial with this reason (the first one given)."""
+        if self.partial_reason is None:
+            self.partial_reason = reason
+
+    def map_or_skip(self, native_id: str | None, build: Callable[[], DatasetRecord], *,
+                    modified: str | None = None) -> DatasetRecord | SkippedRecord:
+        """`build()`'s record, tallied; any failure to map (or to store) this one record is a reported skip."""
+        try:
+            record = build()
+            orjson.dumps(record.raw)  # the store writes the native JSON: nested too deep, it could not
+        except (HarvestAborted, MemoryError):
+            raise
+        except Unmappable as exc:
+            return SkippedRecord(exc.native_id if exc.native_id is not None else native_id, exc.reason)
+        except RecursionError:
+            return SkippedRecord(native_id, f"unreadable {self.noun}: nested too deeply to read")
+        except TypeError as exc:
+            if "Recursion limit" in str(exc):
+                return SkippedRecord(native_id, f"unreadable {self.noun}: its native JSON is nested more than "
+                                                "254 levels deep, too deep to store")
+            return SkippedRecord(native_id, _reason(self.noun, exc))
+        except Exception as exc:  # a bad record is reported and skipped; the harvest goes on
+            return SkippedRecord(native_id, _reason(self.noun, exc))
+        return self.tally.see(record, modified)
+
+    # -- state -----------------------------------------------------------------------------------
+    def bookmark(self) -> dict[str, Any]:
+        """State for the next incremental run; valid once records() is exhausted."""
+        return self.tally.bookmark()
+
+    def dimensions(self) -> dict[str, Dimension]:
+        return self.tally.dimensions()
+
+    def catalogue_info(self) -> CatalogueFacts:
+        """Portal-level facts learnt while harvesting; store them with `.to_json()`."""
+        return CatalogueFacts(listing=self.listing, keyword_search=self.keyword_search,
+                              category_filter=self.category_filter, dimensions=self.dimensions(),
+                              details=dict(self.details))
+
+
+def _reason(noun: str, exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    if len(text) > _REASON_CHARS:
+        text = text[: _REASON_CHARS - 1] + "…"
+    return f"unreadable {noun}: {type(exc).__name__}: {text}"
 
 
 class CatalogueTally:
@@ -51,17 +143,20 @@ class CatalogueTally:
 
     def __init__(self, since: dict[str, Any] | None = None) -> None:
         since = since or {}
-        self.newest_modified: str | None = since.get("modified_since")
+        modified = since.get("modified_since")
+        self.newest_modified: str | None = modified if isinstance(modified, str) else None
         self.labels: dict[str, Counter[str]] = {}
         # An incremental run lists only changes: the labels the last run saw still stand.
-        for dimension, labels in (since.get("dimensions") or {}).items():
-            self.offer(dimension, labels)
+        dimensions = since.get("dimensions")
+        for dimension, labels in (dimensions.items() if isinstance(dimensions, dict) else ()):
+            if isinstance(labels, list):
+                self.offer(str(dimension), labels)
 
     def offer(self, dimension: str, labels: Any) -> None:
         """Labels the portal offers (facets, taxonomies), whether or not a listed dataset carries them."""
         counts = self.labels.setdefault(dimension, Counter())
         for label in labels:
-            counts.setdefault(label, 0)
+            counts.setdefault(str(label), 0)
 
     def see(self, record: DatasetRecord, modified: str | None = None) -> DatasetRecord:
         """Count a record's labels; `modified` overrides record.modified when the portal's own value is the cursor."""
@@ -85,8 +180,8 @@ class CatalogueTally:
             return {"modified_since": cursor}
         return {"modified_since": cursor, "dimensions": {d: self._ordered(c) for d, c in self.labels.items() if c}}
 
-    def dimensions(self) -> dict[str, dict[str, Any]]:
+    def dimensions(self) -> dict[str, Dimension]:
         return {
-            dimension: {"available": bool(counts), "count": len(counts), "labels": self._ordered(counts)}
+            dimension: Dimension(available=bool(counts), count=len(counts), labels=tuple(self._ordered(counts)))
             for dimension, counts in self.labels.items()
         }

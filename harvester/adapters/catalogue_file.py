@@ -24,12 +24,18 @@ from typing import Any, ClassVar
 
 import orjson
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, Dimension, HarvestAborted, SkippedRecord
 from harvester.adapters.catalogue_file_mapping import ColumnMapping, Row, clean, lookup, repair_pairs
+from harvester.adapters.values import too_deep, too_deep_message
 from harvester.encoding import detect_encoding, sniff_kind
 from harvester.http import FetchError, Http, Response
 from harvester.profiles import ProfileError, validate
 from harvester.records import DatasetRecord, Distribution, Field
+
+# Columns a catalogue file may have: real catalogues have tens; a file with more is hostile or not a catalogue
+# (a 1.2 MB CSV can carry 200,000 empty columns). Rows of JSON catalogues are held to the same count of keys.
+MAX_COLUMNS = 10_000
+MAX_FIELD_CHARS = 64 * 1024 * 1024  # one CSV cell: as much as the Http client's default body cap
 
 
 def sniff_format(body: bytes) -> str:
@@ -119,6 +125,8 @@ def _csv_cells(text: str, delimiter: str | None) -> Iterator[tuple[int, list[Any
             delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
         except csv.Error:
             delimiter = ","
+    # A long description is a long field, not an error: the body's own byte cap bounds it (csv's default is 128 KB).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     try:
@@ -181,13 +189,24 @@ def _xls_cells(body: bytes, sheet: str | int | None, info: dict[str, Any]) -> It
 
 
 def _header(cells: list[Any]) -> list[str]:
+    """Column labels; a repeated label gets its ordinal ("名称 (2)"). Linear in the number of columns."""
     labels: list[str] = []
+    used: set[str] = set()
+    repeats: Counter[str] = Counter()
     for position, cell in enumerate(cells, start=1):
         label = str(cell).replace("\ufeff", "").strip() if cell not in (None, "") else f"column {position}"
-        if label in labels:
-            label = f"{label} ({labels.count(label) + 1})"
+        base = label
+        while label in used:
+            repeats[base] += 1
+            label = f"{base} ({repeats[base] + 1})"
+        used.add(label)
         labels.append(label)
     return labels
+
+
+def _too_wide(count: int, what: str) -> str:
+    return (f"{what} has {count:,} columns; odq reads catalogue files of at most {MAX_COLUMNS:,} columns "
+            "(a catalogue has tens): refused unread")
 
 
 def _labelled(cells: Iterator[tuple[int, list[Any]]], table: Table, strict: bool) -> Iterator[Row]:
@@ -197,6 +216,8 @@ def _labelled(cells: Iterator[tuple[int, list[Any]]], table: Table, strict: bool
     for ordinal, (number, row) in enumerate(cells, start=1):
         if table.header_row and header is None:
             if ordinal == table.header_row:
+                if len(row) > MAX_COLUMNS:
+                    raise HarvestAborted(_too_wide(len(row), f"the header (row {number})"))
                 header = _header(row)
             continue
         if skipped < table.skip_rows:
@@ -204,6 +225,8 @@ def _labelled(cells: Iterator[tuple[int, list[Any]]], table: Table, strict: bool
             continue
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
             continue
+        if header is None and len(row) > MAX_COLUMNS:
+            raise HarvestAborted(_too_wide(len(row), f"row {number}"))
         labels = header or [str(i) for i in range(1, len(row) + 1)]
         values = dict(zip(labels, row, strict=False))
         problems = []
@@ -229,7 +252,8 @@ def _json_lines(text: str, record_path: str | None) -> Iterator[Row | SkippedRec
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield SkippedRecord(None, f"row {number}: not JSON ({exc})")
+            reason = too_deep_message("the line") if too_deep(exc) else f"not JSON ({exc})"
+            yield SkippedRecord(None, f"row {number}: {reason}")
             continue
         record = _follow(item, record_path)
         if not isinstance(record, dict):
@@ -241,7 +265,9 @@ def _json_lines(text: str, record_path: str | None) -> Iterator[Row | SkippedRec
 def _json_document(text: str, record_path: str | None) -> Iterator[Row | SkippedRecord]:
     try:
         document = orjson.loads(text)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if too_deep(exc):
+            raise HarvestAborted(too_deep_message("the JSON catalogue file")) from exc
         yield from _concatenated(text, record_path)  # objects written one after another, or a cut-off document
         return
     items = _follow(document, record_path)
@@ -272,6 +298,8 @@ def _concatenated(text: str, record_path: str | None) -> Iterator[Row | SkippedR
             return
         try:
             item, end = decoder.raw_decode(text, start)
+        except RecursionError as exc:
+            raise HarvestAborted(too_deep_message(f"the JSON object at line {line}")) from exc
         except json.JSONDecodeError as exc:
             raise HarvestAborted(f"the JSON breaks off at line {line + text.count(chr(10), start, exc.pos)}: "
                                  f"{exc.msg}") from exc
@@ -284,51 +312,76 @@ def _concatenated(text: str, record_path: str | None) -> Iterator[Row | SkippedR
         position = end
 
 
-class CatalogueFileAdapter:
-    family: ClassVar[str] = "file"
+@dataclass(frozen=True)
+class FileOptions:
+    """The checked options of a catalogue-file profile (their full shape: profiles/schemas/file.schema.json)."""
 
-    def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
+    raw: dict[str, Any]  # as the profile wrote them, for the linked tables' own reading options
+    source: str
+    table: Table
+    mapping: ColumnMapping
+    linked_mappings: dict[str, ColumnMapping]
+    key_values: list[tuple[str, frozenset[str], str | None, str | None]]
+    group_by: list[str]
+    continues: list[str]
+
+    @classmethod
+    def from_profile(cls, profile: dict[str, Any]) -> FileOptions:
         options = profile.get("options") or {}
-        validate(options, "file", f"portal {profile.get('id')!r} options")
+        source = f"portal {profile.get('id')!r} options"
+        validate(options, "file", source)
         for where, spec in (("encoding", options), *((f"{t}.encoding", options.get(t) or {})
                                                      for t in ("distribution_table", "field_table"))):
             try:
                 codecs.lookup(spec.get("encoding") or "utf-8")
             except LookupError:
-                raise ProfileError(f"portal {profile.get('id')!r} options: key '{where}': "
-                                   f"unknown encoding {spec['encoding']!r}") from None
-        self.options = options
-        self.source: str = options["source"]
-        self.table = Table.from_options(options)
+                raise ProfileError(f"{source}: key '{where}': unknown encoding {spec['encoding']!r}") from None
+        placeholders = options.get("placeholders") or ()
         try:
-            self.mapping = ColumnMapping.parse(options["columns"], options.get("placeholders") or (), profile["url"])
-            self.linked_mappings = {
-                name: ColumnMapping.parse(options[name]["columns"], options.get("placeholders") or (), profile["url"])
-                for name in ("distribution_table", "field_table") if options.get(name)
-            }
+            mapping = ColumnMapping.parse(options["columns"], placeholders, profile["url"])
+            linked = {name: ColumnMapping.parse(options[name]["columns"], placeholders, profile["url"])
+                      for name in ("distribution_table", "field_table") if options.get(name)}
         except re.error as exc:
-            raise ProfileError(f"portal {profile.get('id')!r} options: a pattern is not a regular expression: "
-                               f"{exc.pattern!r}: {exc}") from None
-        self.key_values = [
-            (kv["column"], frozenset(kv.get("labels") or ()), kv.get("item_separator"), kv.get("pair_separator"))
-            for kv in options.get("key_value_columns") or []
-        ]
-        self.group_by: list[str] = options.get("group_by") or []
-        self.continues: list[str] = options.get("group_continues_when_same") or []
-        self.expected_total: int | None = None
-        self.incremental = False  # True when the file is unchanged since the bookmark, so nothing is listed
+            raise ProfileError(f"{source}: a pattern is not a regular expression: {exc.pattern!r}: {exc}") from None
+        return cls(
+            raw=options, source=options["source"], table=Table.from_options(options), mapping=mapping,
+            linked_mappings=linked,
+            key_values=[(kv["column"], frozenset(kv.get("labels") or ()), kv.get("item_separator"),
+                         kv.get("pair_separator")) for kv in options.get("key_value_columns") or []],
+            group_by=options.get("group_by") or [], continues=options.get("group_continues_when_same") or [],
+        )
+
+
+class CatalogueFileAdapter(Adapter):
+    family: ClassVar[str] = "file"
+    options_required: ClassVar[bool] = True
+    noun: ClassVar[str] = "row"
+
+    @classmethod
+    def parse_options(cls, profile: dict[str, Any]) -> FileOptions:
+        return FileOptions.from_profile(profile)
+
+    def __init__(self, profile: dict[str, Any], http: Http) -> None:
+        super().__init__(profile, http)
+        compiled: FileOptions = self.options
+        self._raw = compiled.raw  # the linked tables read the profile's own option mapping
+        self.source = compiled.source
+        self.table = compiled.table
+        self.mapping = compiled.mapping
+        self.linked_mappings = compiled.linked_mappings
+        self.key_values = compiled.key_values
+        self.group_by = compiled.group_by
+        self.continues = compiled.continues
         self._bookmark: dict[str, Any] = {}
         self._seen_rows: dict[bytes, int] = {}  # row digest -> first row number: repeated rows are reported
         self._seen_ids: dict[str, int] = {}
-        self._labels: dict[str, Counter[str]] = {}
         self._linked: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        self._info: dict[str, Any] = {
-            "listing": "catalogue file", "source": self.source, "search": None, "rows": 0, "datasets": 0,
-            "skipped": 0, "rows_with_problems": 0, "repeated_rows": 0, "repaired_rows": 0,
-            "grouped_by": self.group_by or None,
-        }
+        # A file says nothing about the portal's search or filters: unknown, not "no".
+        self.listing = "catalogue file"
+        self.details.update({
+            "source": self.source, "rows": 0, "datasets": 0, "skipped": 0, "rows_with_problems": 0,
+            "repeated_rows": 0, "repaired_rows": 0, "grouped_by": self.group_by or None,
+        })
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
@@ -336,7 +389,7 @@ class CatalogueFileAdapter:
         if response is None:
             self.incremental = True  # the file has not changed: every dataset of the last harvest stands
             self._bookmark = dict(since or {})
-            self._info["unchanged"] = True
+            self.details["unchanged"] = True
             return
         body = response.body
         self._bookmark = {"sha256": hashlib.sha256(body).hexdigest()}
@@ -344,20 +397,16 @@ class CatalogueFileAdapter:
             if response.headers.get(header):
                 self._bookmark[key] = response.headers[header]
         for name in ("distribution_table", "field_table"):
-            if self.options.get(name) and not self.options[name].get("column"):
-                self._linked[name] = self._load_linked(self.options[name], body)
-        rows = read_rows(body, self.table, self._info)
-        for item in self._datasets(rows):
+            if self._raw.get(name) and not self._raw[name].get("column"):
+                self._linked[name] = self._load_linked(self._raw[name], body)
+        rows = read_rows(body, self.table, self.details)
+        for item in self.datasets_from_rows(rows):
             if isinstance(item, SkippedRecord):
-                self._info["skipped"] += 1
+                self.details["skipped"] += 1
             else:
-                self._info["datasets"] += 1
+                self.details["datasets"] += 1
             yield item
-        self.expected_total = self._info["datasets"] + self._info["skipped"]
-        self._info["dimensions"] = {
-            dimension: {"available": True, "count": len(labels), "labels": [x for x, _ in labels.most_common(200)]}
-            for dimension, labels in self._labels.items()
-        }
+        self.expected_total = self.details["datasets"] + self.details["skipped"]
 
     def _fetch(self, url: str, since: dict[str, Any] | None) -> Response | None:
         """The file's bytes, or None when a conditional request or the content digest says it is unchanged."""
@@ -384,7 +433,7 @@ class CatalogueFileAdapter:
             response = self._fetch(spec["source"], None)
             body = response.body if response is not None else b""
         # Another sheet of the same workbook reads like the catalogue; another file only by its own options.
-        table = Table.from_options(spec if spec.get("source") else {**self.options, **spec, "sheet": spec.get("sheet")})
+        table = Table.from_options(spec if spec.get("source") else {**self._raw, **spec, "sheet": spec.get("sheet")})
         linked: dict[str, list[dict[str, Any]]] = {}
         for row in read_rows(body, table, {}):
             if isinstance(row, Row):
@@ -394,16 +443,16 @@ class CatalogueFileAdapter:
         return linked
 
     def _prepare(self, row: Row) -> None:
-        self._info["rows"] += 1
+        self.details["rows"] += 1
         for column, labels, item_separator, pair_separator in self.key_values:
             pairs, problem = repair_pairs(row.values.get(column), labels, item_separator, pair_separator)
             if pairs is not None:
                 row.values[column] = pairs
             if problem:
                 row.problems.append(f"{column}: {problem}")
-                self._info["repaired_rows"] += 1
+                self.details["repaired_rows"] += 1
         if row.problems:
-            self._info["rows_with_problems"] += 1
+            self.details["rows_with_problems"] += 1
 
     def _group_key(self, row: Row) -> tuple[Any, ...]:
         key = []
@@ -415,13 +464,15 @@ class CatalogueFileAdapter:
                 key.append(None if value is None else str(value))
         return tuple(key) if any(part is not None for part in key) else ("row", row.number)
 
-    def _datasets(self, rows: Iterator[Row | SkippedRecord]) -> Iterator[DatasetRecord | SkippedRecord]:
+    def datasets_from_rows(self, rows: Iterator[Row | SkippedRecord]) -> Iterator[DatasetRecord | SkippedRecord]:
         """One dataset per row, or per group of rows; an unsorted file's groups are held until its end
         (a catalogue file is a few MB at most), a sorted one's only until the next dataset begins."""
         groups: dict[tuple[Any, ...], list[Row]] = {}
         current: tuple[Any, ...] | None = None
         previous_same: list[Any] | None = None
         for row in rows:
+            if isinstance(row, Row):
+                row = _checked(row)
             if isinstance(row, SkippedRecord):
                 yield row
                 continue
@@ -435,7 +486,7 @@ class CatalogueFileAdapter:
                 same = None  # rows with nothing to compare continue nothing
             if current is not None and key != current and same is not None and same == previous_same:
                 key = current  # e.g. the original upload listed under its own file name after the generated formats
-            if self.options.get("group_sorted") and current is not None and key != current and current in groups:
+            if self._raw.get("group_sorted") and current is not None and key != current and current in groups:
                 yield self._dataset(groups.pop(current), current)
             groups.setdefault(key, []).append(row)
             current, previous_same = key, same
@@ -448,10 +499,9 @@ class CatalogueFileAdapter:
         repeats: list[tuple[int, int]] = []  # (row, the earlier row it repeats)
         kept: list[Row] = []
         for row in rows:
-            digest = hashlib.blake2b(orjson.dumps(row.raw, option=orjson.OPT_SORT_KEYS, default=str),
-                                     digest_size=16).digest()
+            digest = row.digest
             if digest in self._seen_rows:
-                self._info["repeated_rows"] += 1
+                self.details["repeated_rows"] += 1
                 repeats.append((row.number, self._seen_rows[digest]))
                 continue
             self._seen_rows[digest] = row.number
@@ -486,22 +536,24 @@ class CatalogueFileAdapter:
                 suffix += 1
             native_id = f"{native_id}#{suffix}"
         self._seen_ids[native_id] = first.number
-        try:
-            record = self.mapping.record(self.profile["id"], native_id, title, first, problems)
+
+        def build() -> DatasetRecord:
+            record = self.mapping.record(self.portal_id, native_id, title, first, problems)
             record.distributions = self._distributions(kept, native_id, problems)
             record.fields = _merge_fields(record.fields, self._linked_fields(first, native_id))
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            return SkippedRecord(native_id, f"row {first.number}: unreadable: {type(exc).__name__}: {exc}")
-        record.raw = first.raw if len(kept) == 1 else {"rows": [row.raw for row in kept]}
-        for category in record.categories:
-            self._labels.setdefault(category.dimension, Counter())[category.label] += 1
-        return record
+            record.raw = first.raw if len(kept) == 1 else {"rows": [row.raw for row in kept]}
+            return record
+
+        mapped = self.map_or_skip(native_id, build)
+        if isinstance(mapped, SkippedRecord):
+            mapped.reason = f"row {first.number}: {mapped.reason}"
+        return mapped
 
     def _distributions(self, rows: list[Row], native_id: str, problems: list[str]) -> list[Distribution]:
         found: list[Distribution] = []
         for row in rows:
             found.extend(self.mapping.distributions(row.values, problems))
-        spec = self.options.get("distribution_table")
+        spec = self._raw.get("distribution_table")
         if spec:
             mapping = self.linked_mappings["distribution_table"]
             if spec.get("column"):
@@ -517,7 +569,7 @@ class CatalogueFileAdapter:
         return unique
 
     def _linked_fields(self, row: Row, native_id: str) -> list[Field]:
-        spec = self.options.get("field_table")
+        spec = self._raw.get("field_table")
         if not spec:
             return []
         mapping = self.linked_mappings["field_table"]
@@ -537,8 +589,22 @@ class CatalogueFileAdapter:
     def bookmark(self) -> dict[str, Any]:
         return self._bookmark
 
-    def catalogue_info(self) -> dict[str, Any]:
-        return self._info
+    def dimensions(self) -> dict[str, Dimension]:
+        return {name: Dimension(available=True, count=d.count, labels=d.labels)
+                for name, d in self.tally.dimensions().items()}
+
+
+def _checked(row: Row) -> Row | SkippedRecord:
+    """A row with its content digest (repeats are found by it), or a skip for a row that cannot be stored."""
+    if isinstance(row.raw, dict) and len(row.raw) > MAX_COLUMNS:
+        return SkippedRecord(None, f"row {row.number}: {len(row.raw):,} keys, more than the {MAX_COLUMNS:,} "
+                                   "a catalogue row may have")
+    try:
+        encoded = orjson.dumps(row.raw, option=orjson.OPT_SORT_KEYS, default=str)
+    except TypeError:  # orjson writes at most 254 levels: such a row could not be stored
+        return SkippedRecord(None, f"row {row.number}: nested more than 254 levels deep, too deep to store")
+    row.digest = hashlib.blake2b(encoded, digest_size=16).digest()
+    return row
 
 
 def _rows(numbers: list[int]) -> str:

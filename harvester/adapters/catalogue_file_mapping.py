@@ -33,6 +33,7 @@ class Row:
     values: dict[str, Any]
     raw: Any
     problems: list[str] = field(default_factory=list)
+    digest: bytes = b""  # of the raw row, to find rows the file repeats
 
 
 def clean(value: Any, placeholders: frozenset[str]) -> Any:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 import orjson
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, Dimension, HarvestAborted, SkippedRecord
+from harvester.adapters.options import OptionsError, option
+from harvester.adapters.paging import Paginator
 from harvester.adapters.values import as_int, read_date
+from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
 from harvester.vocab import format_info, normalise_format, normalise_frequency
@@ -26,29 +31,39 @@ SORT = "metadata_created asc, id asc"
 MAX_DATA_REQUESTS = 5000  # enough to measure reply delays; a portal with more is judged on these
 
 
-class CkanAdapter:
+@dataclass(frozen=True)
+class CkanOptions:
+    page_size: int = option(1000, minimum=1, maximum=10_000)  # rows per package_search page
+    min_page_size: int = option(10, minimum=1)  # a failing page is halved down to this, then the listing stops
+    max_pages: int | None = option(None, minimum=1)  # safety cap on listing requests
+
+    def __post_init__(self) -> None:
+        if self.min_page_size > self.page_size:
+            raise OptionsError("min_page_size", f"an integer from 1 to page_size ({self.page_size})",
+                               self.min_page_size)
+
+
+class CkanAdapter(Adapter):
     family: ClassVar[str] = "ckan"
+    Options: ClassVar[type] = CkanOptions
+    noun: ClassVar[str] = "package"
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        options = profile.get("options") or {}
+        super().__init__(profile, http)
+        self.options: CkanOptions
         root = (profile.get("api_url") or profile["url"]).rstrip("/")
         self.action_url = root if root.endswith("/api/3/action") else f"{root}/api/3/action"
         self.site_url = profile["url"].rstrip("/")
-        self.page_size = int(options.get("page_size", 1000))
-        self.min_page_size = int(options.get("min_page_size", 10))
-        self.expected_total: int | None = None
-        self.incremental = False  # True when records() yields only what changed since the bookmark
-        self._newest_modified: str | None = None
-        self._info: dict[str, Any] = {"listing": None, "dimensions": {}}
+        self._dimensions: dict[str, Dimension] = {}
+        self._rows = self.options.page_size  # shrinks when the portal fails on big pages
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
-        modified_since = (since or {}).get("modified_since")
-        if modified_since and (since or {}).get("dimensions") is not None:
+        since = since or {}
+        modified_since = since.get("modified_since") if isinstance(since.get("modified_since"), str) else None
+        if modified_since and isinstance(since.get("dimensions"), dict):
             # Incremental: the classification lists rarely change; the last full harvest's stand.
-            self._info["dimensions"] = since["dimensions"]
+            self._dimensions = {str(k): Dimension.from_json(v) for k, v in since["dimensions"].items()}
         else:
             self._load_classification()
         try:  # rows=0 asks only for the count: a cheap probe of whether package_search works here
@@ -59,30 +74,31 @@ class CkanAdapter:
             first = None
         if first is None:
             if modified_since:  # nothing to filter with: a full listing is the only honest answer
-                self._info["incremental_refused"] = "package_search is unavailable"
+                self.details["incremental_refused"] = "package_search is unavailable"
                 self._load_classification()
-            self._info["listing"] = "package_list+package_show"
+            self.listing = "package_list+package_show"
             yield from self._list_and_show()
             return
-        self._info["listing"] = "package_search"
-        self._info["search"] = True
+        self.listing = "package_search"
+        self.keyword_search = True
         if not modified_since:
             self._probe_category_filter()
             self._probe_use()
+        count = as_int(first.get("count"))
         if modified_since:
             self.incremental = True
-            self._newest_modified = modified_since
+            self.tally.newest_modified = modified_since
         else:
-            self.expected_total = int(first.get("count") or 0)
-        if int(first.get("count") or 0) == 0:
+            self.expected_total = count
+        if count == 0:
             return
         yield from self._keyset_pages(modified_since)
 
     def _action(self, name: str, **params: Any) -> Any:
         envelope = self.http.get_json(f"{self.action_url}/{name}", params=params or None)
-        if not isinstance(envelope, dict) or not envelope.get("success", False):
+        if not isinstance(envelope, dict) or envelope.get("success", False) is not True or "result" not in envelope:
             error = envelope.get("error") if isinstance(envelope, dict) else None
-            raise FetchError(f"{self.action_url}/{name}", f"CKAN answered success=false: {error}")
+            raise FetchError(f"{self.action_url}/{name}", f"CKAN answered success=false: {_brief(error)}")
         return envelope["result"]
 
     def _search_page(
@@ -106,128 +122,226 @@ class CkanAdapter:
             return None
         return result
 
-    def _keyset_pages(self, modified_since: str | None) -> Iterator[DatasetRecord | SkippedRecord]:
-        """Pages ordered by (metadata_created, id); each page starts at the last created time seen.
-
-        Offsets are only used among datasets sharing that boundary timestamp, so datasets added or
-        deleted while we page can neither shift a dataset out of the listing nor repeat one.
-        """
-        rows = self.page_size
-        boundary: str | None = None
-        seen_at_boundary: set[str] = set()
+    def _page(self, *, start: int, created_from: str | None, modified_since: str | None) -> dict[str, Any]:
+        """One listing page; a server error (after the Http client's own retries) halves the page size down
+        to min_page_size, since big pages time out on weak portals, then the listing breaks off."""
         while True:
             try:
-                page = self._search_page(rows=rows, start=len(seen_at_boundary), created_from=boundary,
+                page = self._search_page(rows=self._rows, start=start, created_from=created_from,
                                          modified_since=modified_since)
             except FetchError as exc:
-                if exc.status is not None and exc.status >= 500 and rows > self.min_page_size:
-                    rows = max(self.min_page_size, rows // 2)  # big pages time out on weak portals
-                    self._info["page_size_shrunk_to"] = rows
+                if exc.status is not None and exc.status >= 500 and self._rows > self.options.min_page_size:
+                    self._rows = max(self.options.min_page_size, self._rows // 2)
+                    self.details["page_size_shrunk_to"] = self._rows
                     continue
                 raise HarvestAborted(f"package_search stopped answering: {exc.reason}") from exc
             if page is None:
                 raise HarvestAborted("package_search stopped answering mid-way")
+            return page
+
+    def _keyset_pages(self, modified_since: str | None) -> Iterator[DatasetRecord | SkippedRecord]:
+        """Pages ordered by (metadata_created, id); each page starts at the last created time seen.
+
+        Offsets are only used among datasets sharing that boundary timestamp, so datasets added or
+        deleted while we page can neither shift a dataset out of the listing nor repeat one. A page
+        holding datasets outside the range asked for shows a portal that ignores `fq`: the listing
+        goes on by plain offsets (see _offset_pages).
+        """
+        pager = self.paginator(max_pages=self.options.max_pages)
+        boundary: str | None = None
+        seen_at_boundary: set[str] = set()
+        while True:
+            start = len(seen_at_boundary)
+            if not pager.begin(("keyset", boundary, start)):
+                return
+            page = self._page(start=start, created_from=boundary, modified_since=modified_since)
             packages = page["results"]
             if not packages:
                 return
+            ignored = _ignored_filter(packages, boundary, modified_since)
             for package in packages:
-                created = str(package.get("metadata_created") or "")
-                package_id = str(package.get("id") or package.get("name"))
-                if created == boundary and package_id in seen_at_boundary:
-                    continue
-                if created != boundary:
-                    boundary, seen_at_boundary = created, set()
-                seen_at_boundary.add(package_id)
-                yield self._map_or_skip(package)
-            if len(packages) < rows:
+                package_id = _package_id(package)
+                created = str(package.get("metadata_created") or "") if isinstance(package, dict) else ""
+                if not ignored and package_id is not None:
+                    if created == boundary and package_id in seen_at_boundary:
+                        continue
+                    if created != boundary:
+                        boundary, seen_at_boundary = created, set()
+                    seen_at_boundary.add(package_id)
+                if pager.is_new(package_id, package):
+                    yield self.map_native(package)
+            if ignored:
+                self._fq_ignored(ignored, page, modified_since)
+                # What is listed now is the head of the unfiltered order (page 1 had no filter, or this page
+                # was the first): offsets go on from its end.
+                yield from self._offset_pages(pager, pager.listed)
                 return
+            if not pager.progressed() or len(packages) < self._rows:
+                return
+
+    def _fq_ignored(self, evidence: str, page: dict[str, Any], modified_since: str | None) -> None:
+        """The portal answers fq-filtered searches with other datasets: record it, and list everything."""
+        self.details["fq_ignored"] = True
+        self.details["fq_ignored_evidence"] = evidence
+        self.listing = "package_search-offset"
+        self.category_filter = False  # a filter the search ignores does not filter by category either
+        if modified_since:
+            self.incremental = False
+            self.details["incremental_refused"] = (
+                f"package_search ignores fq ({evidence}): only a full listing is an honest answer")
+            self.expected_total = as_int(page.get("count"))
+            self._load_classification()
+
+    def _offset_pages(self, pager: Paginator, offset: int) -> Iterator[DatasetRecord | SkippedRecord]:
+        """Plain offset pages in the stable order metadata_created asc, id asc, no filter; seen ids skipped."""
+        while True:
+            if not pager.begin(("offset", offset)):
+                return
+            packages = self._page(start=offset, created_from=None, modified_since=None)["results"]
+            if not packages:
+                return
+            for package in packages:
+                package_id = _package_id(package)
+                if pager.is_new(package_id, package):
+                    yield self.map_native(package)
+            if not pager.progressed() or len(packages) < self._rows:
+                return
+            # On from the end of what is listed, not by the page's length: a page padded with repeats
+            # must not make the next one skip datasets (a re-read one is only skipped as seen).
+            offset = pager.listed
 
     def _list_and_show(self) -> Iterator[DatasetRecord | SkippedRecord]:
         try:
             names = self._action("package_list")
         except FetchError as exc:
             raise HarvestAborted(f"neither package_search nor package_list answered: {exc.reason}") from exc
-        self.expected_total = len(names)
-        for name in names:
+        if not isinstance(names, list):
+            raise HarvestAborted(f"package_list answered {type(names).__name__}, not a list of names")
+        unique = list(dict.fromkeys(str(n) for n in names if isinstance(n, str | int) and str(n).strip()))
+        if len(unique) < len(names):
+            self.details["package_list_unusable_or_repeated"] = len(names) - len(unique)
+        self.expected_total = len(unique)
+        for name in unique:
             try:
                 package = self._action("package_show", id=name)
             except FetchError as exc:
-                yield SkippedRecord(str(name), f"package_show failed: {exc.reason}")
+                yield SkippedRecord(name, f"package_show failed: {exc.reason}")
                 continue
-            yield self._map_or_skip(package)
+            yield self.map_native(package)
 
     def _probe_category_filter(self) -> None:
         """Can users filter the catalogue by a theme? Ask package_search for one group's datasets."""
-        groups = (self._info["dimensions"].get("theme") or {}).get("names") or []
+        groups = self._dimensions.get("theme", Dimension(None)).codes
         if not groups:
-            self._info["category_filter"] = None
+            self.category_filter = None
             return
         try:
             result = self._action("package_search", q="*:*", rows=0, fq=f'groups:"{groups[0]}"')
-        except FetchError:
-            self._info["category_filter"] = False
+        except FetchError as exc:
+            # Refused outright, the filter does not work; a server fault or timeout leaves it unknown.
+            refused = exc.status is not None and 400 <= exc.status < 500 or exc.status is None and \
+                "success=false" in exc.reason
+            self.category_filter = False if refused else None
             return
-        self._info["category_filter"] = isinstance(result, dict) and int(result.get("count") or 0) > 0
+        count = as_int(result.get("count")) if isinstance(result, dict) else None
+        self.category_filter = None if count is None else count > 0
 
     def _probe_use(self) -> None:
         """Development and use, where the portal's extensions publish it: data requests (ckanext-datarequests,
         with open and close times, so reply delays can be measured) and showcases (ckanext-showcase).
         An action the portal does not have leaves the fact unknown (None), never "no"."""
-        requests: list[dict[str, Any]] = []
+        requests: dict[str, dict[str, Any]] = {}
         try:
             while len(requests) < MAX_DATA_REQUESTS:
                 page = self._action("datarequest_index", offset=len(requests), limit=100)
                 items = page.get("result") if isinstance(page, dict) else None
-                if not items:
+                if not isinstance(items, list) or not items:
                     break
-                requests.extend(i for i in items if isinstance(i, dict))
-                if len(requests) >= int(page.get("count") or 0):
-                    break
-            self._info["data_requests"] = {
+                before = len(requests)
+                for item in items:
+                    if isinstance(item, dict):
+                        requests.setdefault(str(item.get("id") or len(requests)), item)
+                if len(requests) == before or len(requests) >= (as_int(page.get("count")) or 0):
+                    break  # the end, or a portal that repeats its pages
+            self.details["data_requests"] = {
                 "available": True, "listed": len(requests),
                 "items": [{k: r.get(k) for k in ("id", "title", "open_time", "close_time", "closed")}
-                          for r in requests],
+                          for r in requests.values()],
             }
         except FetchError:
-            self._info["data_requests"] = {"available": None}
+            self.details["data_requests"] = {"available": None}
         try:
             showcases = self._action("ckanext_showcase_list")
-            self._info["showcases"] = len(showcases) if isinstance(showcases, list) else None
+            self.details["showcases"] = len(showcases) if isinstance(showcases, list) else None
         except FetchError:
-            self._info["showcases"] = None
+            self.details["showcases"] = None
 
     def _load_classification(self) -> None:
         for dimension, action in (("department", "organization_list"), ("theme", "group_list")):
             try:
                 items = self._action(action, all_fields="true")
             except FetchError as exc:
-                self._info["dimensions"][dimension] = {"available": None, "error": exc.reason}
+                self._dimensions[dimension] = Dimension(available=None, error=exc.reason)
                 continue
+            items = items if isinstance(items, list) else []
             labels = [
-                (item.get("title") or item.get("display_name") or item.get("name")) if isinstance(item, dict) else item
-                for item in items or []
+                str(item.get("title") or item.get("display_name") or item.get("name")) if isinstance(item, dict)
+                else str(item)
+                for item in items
             ]
-            names = [item.get("name") if isinstance(item, dict) else item for item in items or []]
-            self._info["dimensions"][dimension] = {"available": bool(labels), "count": len(labels),
-                                                   "labels": labels[:200], "names": names[:200]}
+            names = [str(item.get("name")) if isinstance(item, dict) else str(item) for item in items]
+            self._dimensions[dimension] = Dimension(available=bool(labels), count=len(labels),
+                                                    labels=tuple(labels[:200]), codes=tuple(names[:200]))
 
-    def _map_or_skip(self, package: Any) -> DatasetRecord | SkippedRecord:
-        native = package.get("id") or package.get("name") if isinstance(package, dict) else None
-        try:
-            record = map_package(package, self.profile["id"], self.site_url)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return SkippedRecord(str(native) if native else None, f"unreadable package: {type(exc).__name__}: {exc}")
-        if record.modified and (self._newest_modified is None or record.modified > self._newest_modified):
-            self._newest_modified = record.modified
-        return record
+    def map_native(self, package: Any) -> DatasetRecord | SkippedRecord:
+        """One package dict (package_show result or package_search item) → a record, or a reported skip."""
+        return self.map_or_skip(_package_id(package), lambda: map_package(package, self.portal_id, self.site_url))
 
+    # -- state -----------------------------------------------------------------------------------
     def bookmark(self) -> dict[str, Any]:
-        if not self._newest_modified:
+        if not self.tally.newest_modified:
             return {}
-        return {"modified_since": self._newest_modified, "dimensions": self._info.get("dimensions")}
+        return {"modified_since": self.tally.newest_modified,
+                "dimensions": {name: d.to_json() for name, d in self._dimensions.items()}}
 
-    def catalogue_info(self) -> dict[str, Any]:
-        return self._info
+    def dimensions(self) -> dict[str, Dimension]:
+        return dict(self._dimensions)
+
+
+def _package_id(package: Any) -> str | None:
+    if not isinstance(package, dict):
+        return None
+    value = package.get("id") or package.get("name")
+    return str(value) if isinstance(value, str | int) and str(value).strip() else None
+
+
+def _instant(value: Any) -> datetime | None:
+    """A Solr-comparable instant (UTC, millisecond precision) of a CKAN timestamp; None when unreadable."""
+    try:
+        text = parse_date(value) if isinstance(value, str) else None
+        parsed = datetime.fromisoformat(text) if text else None
+    except (BadDate, ValueError):
+        return None
+    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000) if parsed else None
+
+
+def _ignored_filter(packages: list[Any], created_from: str | None, modified_since: str | None) -> str | None:
+    """Evidence that the portal ignored the fq of a page: a dataset outside the range asked for."""
+    for bound, key in ((created_from, "metadata_created"), (modified_since, "metadata_modified")):
+        floor = _instant(bound) if bound else None
+        if floor is None:
+            continue
+        for package in packages:
+            value = package.get(key) if isinstance(package, dict) else None
+            instant = _instant(value)
+            if instant is not None and instant < floor:
+                return f"asked for {key} from {bound}, got {_package_id(package)!r} with {key} {value}"
+    return None
+
+
+def _brief(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _solr_time(value: str) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import orjson
 
-from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
-from harvester.adapters.values import as_int, read_date
+from harvester.adapters.base import Adapter, CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.options import option
+from harvester.adapters.values import as_int, read_date, too_deep, too_deep_message
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field
 from harvester.vocab import format_info, normalise_format, normalise_frequency
@@ -18,32 +20,36 @@ from harvester.vocab import format_info, normalise_format, normalise_frequency
 _SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kmgt]?)(?:i?b|bytes)?\s*$", re.IGNORECASE)
 
 
-class DataJsonAdapter:
+@dataclass(frozen=True)
+class DataJsonOptions:
+    catalogue_url: str | None = option(None)  # the data.json, when it is not the profile's api_url or /data.json
+
+
+class DataJsonAdapter(Adapter):
     family: ClassVar[str] = "datajson"
+    Options: ClassVar[type] = DataJsonOptions
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        options = profile.get("options") or {}
-        url = options.get("catalogue_url") or profile.get("api_url") or _data_json_url(profile["url"])
-        self.catalogue_url: str = url
-        self.expected_total: int | None = None
-        self.incremental = False  # a data.json always lists everything, see records()
-        self._tally = CatalogueTally()
-        self._info: dict[str, Any] = {"listing": "data.json", "search": False, "filter": False}
+        super().__init__(profile, http)
+        self.options: DataJsonOptions
+        self.catalogue_url: str = self.options.catalogue_url or profile.get("api_url") or _data_json_url(profile["url"])
+        # One document: it says nothing about the portal's own search or filters (unknown, not "no").
+        self.listing = "data.json"
+        self._themes: dict[str, str] = {}
+        self._super_themes: dict[str, str] = {}
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
         # A data.json is one document and cannot be asked for "what changed since": every run lists the
         # whole catalogue, and the harvest run stores unchanged datasets once, by content hash.
         if since and since.get("modified_since"):
-            self._tally = CatalogueTally(since)
-            self._info["incremental_refused"] = "a data.json cannot be filtered by modification date"
+            self.tally = CatalogueTally(since)
+            self.details["incremental_refused"] = "a data.json cannot be filtered by modification date"
         catalogue, entries = self._document()
-        themes = _taxonomy(catalogue.get("themeTaxonomy"))
-        super_themes = _taxonomy(catalogue.get("superThemeTaxonomy"))
-        if themes:
-            self._info["theme_taxonomy"] = len(themes)
+        self._themes = _taxonomy(catalogue.get("themeTaxonomy"))
+        self._super_themes = _taxonomy(catalogue.get("superThemeTaxonomy"))
+        if self._themes:
+            self.details["theme_taxonomy"] = len(self._themes)
         self.expected_total = len(entries)
         seen: set[str] = set()
         duplicates = 0
@@ -52,12 +58,12 @@ class DataJsonAdapter:
             native_id = _native_id(entry)
             if native_id is not None and native_id in seen:
                 duplicates += 1
-                self._info["duplicate_identifiers"] = duplicates
+                self.details["duplicate_identifiers"] = duplicates
                 yield SkippedRecord(native_id, f"identifier repeated by entry {position}; the first entry was kept")
                 continue
             if native_id is not None:
                 seen.add(native_id)
-            yield self._map_or_skip(entry, native_id, position, themes, super_themes)
+            yield self.map_native(entry, position)
 
     def _document(self) -> tuple[dict[str, Any], list[Any]]:
         """(catalogue fields, dataset entries) of the data.json, whichever of its shapes it has."""
@@ -71,39 +77,32 @@ class DataJsonAdapter:
         try:
             document = orjson.loads(response.body.lstrip(b"\xef\xbb\xbf"))
         except orjson.JSONDecodeError as exc:
+            if too_deep(exc):
+                raise HarvestAborted(too_deep_message(f"the data.json at {url}")) from exc
             raise HarvestAborted(f"the data.json at {url} is not JSON ({exc})") from exc
         if isinstance(document, list):  # Project Open Data 1.0 as Socrata served it in 2013: a bare array
             datasets = [e for e in document if not _describes_the_file(e)]
-            self._info.update(shape="pod-1.0-array", self_description_entries=len(document) - len(datasets))
+            self.details.update(shape="pod-1.0-array", self_description_entries=len(document) - len(datasets))
             return {}, datasets
         if not isinstance(document, dict) or not isinstance(document.get("dataset"), list):
             raise HarvestAborted(f"the data.json at {url} has no \"dataset\" array (not a DCAT-US catalogue)")
         shape = "argentina" if "themeTaxonomy" in document or "superThemeTaxonomy" in document else "dcat-us"
-        self._info.update(
+        self.details.update(
             shape=shape, conforms_to=document.get("conformsTo"), catalogue_title=document.get("title"),
         )
         return document, document["dataset"]
 
-    def _map_or_skip(
-        self, entry: Any, native_id: str | None, position: int, themes: dict[str, str], super_themes: dict[str, str]
-    ) -> DatasetRecord | SkippedRecord:
+    def map_native(self, entry: Any, position: int = 0) -> DatasetRecord | SkippedRecord:
+        """One dataset entry of the document → a record, or a reported skip."""
+        native_id = _native_id(entry)
         if not isinstance(entry, dict):
             return SkippedRecord(None, f"entry {position} is a {type(entry).__name__}, not a dataset object")
         if native_id is None:
             title = _text(entry.get("title"))
-            named = f" ({title!r})" if title else ""
+            named = f" ({title[:80]!r})" if title else ""
             return SkippedRecord(None, f"entry {position}{named} has no identifier")
-        try:
-            record = map_dataset(entry, native_id, self.profile["id"], themes, super_themes)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return SkippedRecord(native_id, f"unreadable dataset: {type(exc).__name__}: {exc}")
-        return self._tally.see(record)
-
-    def bookmark(self) -> dict[str, Any]:
-        return self._tally.bookmark()
-
-    def catalogue_info(self) -> dict[str, Any]:
-        return {**self._info, "dimensions": self._tally.dimensions()}
+        return self.map_or_skip(native_id, lambda: map_dataset(entry, native_id, self.portal_id, self._themes,
+                                                                 self._super_themes))
 
 
 def _data_json_url(url: str) -> str:

@@ -6,6 +6,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 from xml.sax import SAXException, xmlreader  # parsing itself goes through defusedxml
@@ -17,11 +18,11 @@ from defusedxml import DefusedXmlException
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
-from harvester.adapters.values import as_int
+from harvester.adapters.base import Adapter, CatalogueTally, HarvestAborted, SkippedRecord, Unmappable
+from harvester.adapters.options import option
+from harvester.adapters.values import as_int, too_deep, too_deep_message
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
-from harvester.profiles import ProfileError
 from harvester.records import Category, DatasetRecord, Distribution
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
@@ -111,53 +112,62 @@ class UnsafeXml(ValueError):
     """An XML document that declares entities or references external resources: refused unread."""
 
 
-class DcatAdapter:
+@dataclass(frozen=True)
+class DcatOptions:
+    catalogue_url: str | None = option(None)  # the catalogue document, when it is not the profile's api_url or url
+    format: str | None = option(None, choices=tuple(ACCEPT))  # force one syntax when a server mislabels it
+    languages: tuple[str, ...] = option(DEFAULT_LANGUAGES)  # preferred literal languages, in order
+    max_pages: int = option(MAX_PAGES, minimum=1)
+
+
+class DcatAdapter(Adapter):
     family: ClassVar[str] = "dcat"
+    Options: ClassVar[type] = DcatOptions
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        options = profile.get("options") or {}
-        self.catalogue_url: str = options.get("catalogue_url") or profile.get("api_url") or profile["url"]
-        self.syntax: str | None = options.get("format")  # force one syntax when a server mislabels it
-        if self.syntax is not None and self.syntax not in ACCEPT:
-            raise ProfileError(f"portal {profile['id']}: key 'options.format': expected one of "
-                               f"{', '.join(ACCEPT)}, got {self.syntax!r}")
-        self.languages = tuple(str(x).lower() for x in options.get("languages") or DEFAULT_LANGUAGES)
-        self.max_pages = int(options.get("max_pages", MAX_PAGES))
-        self.expected_total: int | None = None
-        self.incremental = False  # a catalogue dump always lists everything, see records()
-        self._tally = CatalogueTally()
-        self._info: dict[str, Any] = {"listing": "dcat", "search": False, "filter": False, "pages": 0}
+        super().__init__(profile, http)
+        self.options: DcatOptions
+        self.catalogue_url: str = self.options.catalogue_url or profile.get("api_url") or profile["url"]
+        self.syntax: str | None = self.options.format
+        self.languages = tuple(x.lower() for x in self.options.languages)
+        # A catalogue dump says nothing about the portal's own search or filters: unknown, not "no".
+        self.listing = "dcat"
+        self.details["pages"] = 0
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
         # A DCAT dump cannot be asked for "what changed since": every run lists the whole catalogue, and
         # the harvest run stores unchanged datasets once, by content hash. The bookmark is kept anyway.
         if since and since.get("modified_since"):
-            self._tally = CatalogueTally(since)
-            self._info["incremental_refused"] = "a DCAT catalogue dump cannot be filtered by modification date"
+            self.tally = CatalogueTally(since)
+            self.details["incremental_refused"] = "a DCAT catalogue dump cannot be filtered by modification date"
         url: str | None = self.catalogue_url
-        visited: set[str] = set()
+        pager = self.paginator(max_pages=self.options.max_pages)
         while url is not None:
-            if url in visited:
-                self._info["paging_loop_at"] = url  # a page pointing back: everything was listed already
-                break
-            if len(visited) >= self.max_pages:
-                raise HarvestAborted(f"the catalogue has more than {self.max_pages} pages (options.max_pages)")
-            visited.add(url)
-            page_number = len(visited)
+            if not pager.begin(url):
+                if pager.pages and self.expected_total is not None and pager.listed >= self.expected_total:
+                    # A last page pointing back, once every announced dataset is listed: the end was reached.
+                    self.partial_reason = None
+                    self.details["paging_loop_at"] = url
+                return
+            page_number, page_url = pager.pages, url
             graph, syntax, final_url = self._page(url, page_number)
-            self._info["pages"] = page_number
-            self._info.setdefault("syntax", syntax)
+            self.details["pages"] = page_number
+            self.details.setdefault("syntax", syntax)
             datasets = dataset_subjects(graph)
             paging = hydra_paging(graph, final_url)  # relative links resolve against where the page really was
             if page_number == 1:
                 self._first_page(graph, datasets, paging, url)
             reader = RdfReader(graph, self.languages)
             for subject in datasets:
-                yield self._map_or_skip(reader, subject)
+                if pager.is_new(_subject_id(reader, subject), str(subject)):
+                    yield self.map_node(reader, subject)
+            if not pager.progressed():
+                return
             url = paging.get("next")
+            if url in (page_url, final_url):  # a last page naming itself as next: the end, not a loop
+                self.details["paging_loop_at"] = url
+                return
 
     def _page(self, url: str, page_number: int) -> tuple[Graph, str, str]:
         """(graph, syntax, URL after redirects) of one catalogue page; HarvestAborted when it cannot be read."""
@@ -178,7 +188,9 @@ class DcatAdapter:
         except NotDcat as exc:
             raise HarvestAborted(f"{where} is {exc}") from exc
         except Exception as exc:  # rdflib's parsers raise many exception types on malformed input
-            raise HarvestAborted(f"{where} is not readable as {syntax}: {type(exc).__name__}: {exc}") from exc
+            if too_deep(exc):
+                raise HarvestAborted(too_deep_message(where)) from exc
+            raise HarvestAborted(f"{where} is not readable as {syntax}: {type(exc).__name__}: {_brief(exc)}") from exc
         return graph, syntax, response.url
 
     def _context_fetcher(self) -> Callable[[str], Any]:
@@ -204,46 +216,46 @@ class DcatAdapter:
         catalogues = sorted(set(graph.subjects(RDF.type, DCAT.Catalog)), key=str)
         if not datasets and not catalogues:
             raise HarvestAborted(f"{url} is not a DCAT catalogue: it holds no dcat:Catalog and no dcat:Dataset")
-        self._info["paged"] = bool(paging.get("next") or paging.get("style"))
+        self.details["paged"] = bool(paging.get("next") or paging.get("style"))
         if paging.get("style"):
-            self._info["paging"] = paging["style"]
+            self.details["paging"] = paging["style"]
         if paging.get("items_per_page"):
-            self._info["page_size"] = paging["items_per_page"]
+            self.details["page_size"] = paging["items_per_page"]
         if paging.get("total") is not None:
             self.expected_total = paging["total"]
         elif not paging.get("next"):
             self.expected_total = len(datasets)  # one unpaged document: what it lists is the catalogue
         if catalogues:
             reader = RdfReader(graph, self.languages)
-            self._info["catalogue_title"] = reader.text(catalogues[0], DCT.title)
-            self._info["theme_taxonomies"] = sorted(str(t) for t in graph.objects(catalogues[0], DCAT.themeTaxonomy))
+            self.details["catalogue_title"] = reader.text(catalogues[0], DCT.title)
+            self.details["theme_taxonomies"] = sorted(str(t) for t in graph.objects(catalogues[0], DCAT.themeTaxonomy))
 
-    def _map_or_skip(self, reader: RdfReader, subject: Node) -> DatasetRecord | SkippedRecord:
-        try:
-            record = map_dataset(reader, subject, self.profile["id"])
-        except UnmappableDataset as exc:
-            return SkippedRecord(exc.native_id, exc.reason)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            native = str(subject) if isinstance(subject, URIRef) else None
-            return SkippedRecord(native, f"unreadable dataset: {type(exc).__name__}: {exc}")
-        return self._tally.see(record)
+    def map_node(self, reader: RdfReader, subject: Node) -> DatasetRecord | SkippedRecord:
+        """One dataset node of a page's graph → a record, or a reported skip."""
+        native = str(subject) if isinstance(subject, URIRef) else None
+        return self.map_or_skip(native, lambda: map_dataset(reader, subject, self.portal_id))
 
-    def bookmark(self) -> dict[str, Any]:
-        return self._tally.bookmark()
 
-    def catalogue_info(self) -> dict[str, Any]:
-        return {**self._info, "dimensions": self._tally.dimensions()}
+def _subject_id(reader: RdfReader, subject: Node) -> str | None:
+    """The id map_dataset gives a dataset node (dct:identifier, else its IRI), to list each dataset once."""
+    try:
+        identifier = reader.text(subject, DCT.identifier)
+    except Exception:  # a malformed node is left to map_dataset, which reports it
+        return None
+    return identifier or (str(subject) if isinstance(subject, URIRef) else None)
+
+
+def _brief(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 class NotDcat(ValueError):
     """A document that is something other than a DCAT catalogue (CSW, ISO 19139, HTML...)."""
 
 
-class UnmappableDataset(ValueError):
-    def __init__(self, native_id: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.native_id = native_id
-        self.reason = reason
+class UnmappableDataset(Unmappable):
+    """A dataset node that cannot become a record (no stable id, not described)."""
 
 
 # -- reading RDF safely ----------------------------------------------------------------------------

@@ -8,16 +8,21 @@ listed (portals that ignore the page parameter must not loop forever).
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import orjson
 
-from harvester.adapters.base import HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, CatalogueFacts, Dimension, HarvestAborted, SkippedRecord
 from harvester.adapters.jsonapi_template import (
+    DETAIL_PLACEHOLDERS,
+    LISTING_PLACEHOLDERS,
+    TemplateError,
+    check_template,
+    compile_path,
     fill,
     fill_url,
     find_list,
@@ -27,7 +32,8 @@ from harvester.adapters.jsonapi_template import (
     split_text,
     template_keys,
 )
-from harvester.adapters.values import as_int, read_date
+from harvester.adapters.options import OptionsError
+from harvester.adapters.values import as_int, read_date, too_deep, too_deep_message
 from harvester.http import FetchError, Http
 from harvester.profiles import ProfileError, validate
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
@@ -80,11 +86,13 @@ DEFAULT_FIELDS: dict[str, Any] = {
 
 
 def validate_options(profile: dict[str, Any]) -> dict[str, Any]:
-    """The profile's options, checked against profiles/schemas/jsonapi.schema.json (ProfileError names the key)."""
+    """The profile's options, checked against profiles/schemas/jsonapi.schema.json (ProfileError names the key)
+    after their templates and paths are compiled (OptionsError names the key)."""
     options = profile.get("options")
     source = f"portal '{profile.get('id', '?')}' options"
     if not isinstance(options, dict):
         raise ProfileError(f"{source}: key 'options': the jsonapi adapter needs options with at least a request")
+    _compile(options)
     validate(options, "jsonapi", source)
     for part in ("request", "detail"):
         bodies = [k for k in ("form", "json", "body") if k in (options.get(part) or {})]
@@ -96,79 +104,152 @@ def validate_options(profile: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-class JsonApiAdapter:
+def _compile(options: dict[str, Any]) -> None:
+    """Templates and paths checked before anything is sent: a broken one is an OptionsError naming its key."""
+    try:
+        for part, allowed in (("request", LISTING_PLACEHOLDERS), ("detail", DETAIL_PLACEHOLDERS)):
+            request = options.get(part)
+            if isinstance(request, dict):
+                for key in ("url", "params", "form", "json", "body", "headers"):
+                    if key in request:
+                        check_template(request[key], allowed, f"{part}.{key}")
+                if part == "detail" and "path" in request:
+                    compile_path(request["path"], "detail.path")
+        graphql = options.get("graphql")
+        if isinstance(graphql, dict) and "variables" in graphql:
+            check_template(graphql["variables"], LISTING_PLACEHOLDERS, "graphql.variables")
+        if "landing_url" in options:
+            check_template(options["landing_url"], DETAIL_PLACEHOLDERS, "landing_url")
+        response = options.get("response")
+        for key in ("list_path", "total_path"):
+            if isinstance(response, dict) and key in response:
+                compile_path(response[key], f"response.{key}")
+        fields = options.get("fields")
+        for name, spec in (fields.items() if isinstance(fields, dict) else ()):
+            _compile_field(name, spec)
+    except TemplateError as exc:
+        raise OptionsError(exc.where, exc.expectation, exc.value) from None
+
+
+def _compile_field(name: str, spec: Any) -> None:
+    where = f"fields.{name}"
+    if isinstance(spec, str):
+        compile_path(spec, where)
+    elif isinstance(spec, list):
+        for index, item in enumerate(spec):
+            if isinstance(item, str):
+                compile_path(item, f"{where}.{index}")
+            elif isinstance(item, dict) and "path" in item:
+                _compile_field(f"{name}.{index}.path", item["path"])
+    elif isinstance(spec, dict) and "path" in spec:
+        _compile_field(f"{name}.path", spec["path"])
+
+
+@dataclass(frozen=True)
+class JsonApiOptions:
+    """The checked options of a jsonapi profile (their full shape: profiles/schemas/jsonapi.schema.json)."""
+
+    request: dict[str, Any]
+    graphql: dict[str, Any] | None
+    detail: dict[str, Any] | None
+    response: dict[str, Any]
+    fields: dict[str, Any]
+    code_tables: dict[str, dict[str, str]]
+    landing_url: str | None
+    page_start: int
+    page_size: int
+    max_pages: int | None
+    fields_from_profile: bool
+
+    @classmethod
+    def from_profile(cls, profile: dict[str, Any]) -> JsonApiOptions:
+        options = validate_options(profile)
+        request = options["request"]
+        return cls(
+            request=request, graphql=options.get("graphql"), detail=options.get("detail"),
+            response=options.get("response") or {}, fields=options.get("fields") or DEFAULT_FIELDS,
+            code_tables=options.get("code_tables") or {}, landing_url=options.get("landing_url"),
+            page_start=int(request.get("page_start", 1)), page_size=int(request.get("page_size", DEFAULT_PAGE_SIZE)),
+            max_pages=request.get("max_pages"), fields_from_profile=bool(options.get("fields")),
+        )
+
+
+class JsonApiAdapter(Adapter):
     family: ClassVar[str] = "jsonapi"
+    options_required: ClassVar[bool] = True
+
+    @classmethod
+    def parse_options(cls, profile: dict[str, Any]) -> JsonApiOptions:
+        return JsonApiOptions.from_profile(profile)
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        self.options = validate_options(profile)
-        self.request = self.options["request"]
-        self.graphql = self.options.get("graphql")
-        self.detail = self.options.get("detail")
-        self.response = self.options.get("response") or {}
-        self.fields = self.options.get("fields") or DEFAULT_FIELDS
-        self.code_tables: dict[str, dict[str, str]] = self.options.get("code_tables") or {}
+        super().__init__(profile, http)
+        self.options: JsonApiOptions
+        self.request = self.options.request
+        self.graphql = self.options.graphql
+        self.detail = self.options.detail
+        self.response = self.options.response
+        self.fields = self.options.fields
+        self.code_tables = self.options.code_tables
         self.base_url = (profile.get("api_url") or profile["url"]).rstrip("/") + "/"
         self.site_url = profile["url"]
-        self.page_start = int(self.request.get("page_start", 1))
-        self.page_size = int(self.request.get("page_size", DEFAULT_PAGE_SIZE))
-        self.max_pages = self.request.get("max_pages")
-        self.expected_total: int | None = None
-        self._newest_modified: str | None = None
+        self.page_start = self.options.page_start
+        self.page_size = self.options.page_size
         self._labels: dict[str, set[str]] = {}
         self._unmapped: dict[str, Counter[str]] = {}
         listing_keys = template_keys([self.request.get(k) for k in ("params", "form", "json")])
         if self.graphql:
             listing_keys |= template_keys(self.graphql.get("variables"))
-        self._info: dict[str, Any] = {
-            "listing": "graphql" if self.graphql else "jsonapi",
+        # These APIs offer no modified-since filter: every run lists the whole catalogue (incremental stays False).
+        self.listing = "graphql" if self.graphql else "jsonapi"
+        self.keyword_search = bool(listing_keys & SEARCH_KEYS) or None
+        self.category_filter = bool(listing_keys & FILTER_KEYS) or None
+        self.details.update({
             "request": "{} {}".format("POST" if self.graphql else _method(self.request),
                                       urljoin(self.base_url, self.request["url"])),
-            "fields_source": "profile" if self.options.get("fields") else "built-in guesses",
-            "search": bool(listing_keys & SEARCH_KEYS) or None,
-            "filter_by_category": bool(listing_keys & FILTER_KEYS) or None,
-            "incremental": False,  # these APIs offer no modified-since filter: every run lists the whole catalogue
+            "fields_source": "profile" if self.options.fields_from_profile else "built-in guesses",
             "pages": 0, "page_size": self.page_size, "duplicates_skipped": 0,
             "detail_requests": 0, "detail_failures": 0, "stopped": None,
-        }
+        })
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
-        seen: set[str] = set()
+        if (since or {}).get("modified_since"):
+            self.details["incremental_refused"] = "the listing API has no modified-since filter"
+        pager = self.paginator(max_pages=self.options.max_pages)
         page_index = 0
         while True:
-            if self.max_pages and page_index >= self.max_pages:
-                self._info["stopped"] = f"max_pages ({self.max_pages}) reached"
+            if not pager.begin(page_index):
+                if self.options.max_pages and pager.pages >= self.options.max_pages:
+                    self.details["stopped"] = f"max_pages ({self.options.max_pages}) reached"
                 return
             payload = self._listing_page(page_index)
             items, total = self._read_page(payload, page_index)
-            self._info["pages"] = page_index + 1
+            self.details["pages"] = page_index + 1
             if page_index == 0:
                 self.expected_total = total
             if not items:
-                self._info["stopped"] = "empty page"
+                self.details["stopped"] = "empty page"
                 return
-            keyed = [(self._native_id(item), item) for item in items]
-            page_ids = {key if key is not None else _fingerprint(item) for key, item in keyed}
-            if page_index > 0 and page_ids <= seen:
-                # The portal answered a page we already have: it ignores the page parameter or ran out.
-                self._info["stopped"] = "page repeated datasets already listed"
-                return
-            for native_id, item in keyed:
-                marker = native_id if native_id is not None else _fingerprint(item)
-                if marker in seen:
-                    self._info["duplicates_skipped"] += 1
+            for item in items:
+                native_id = self._native_id(item)
+                if not pager.is_new(native_id, item):
+                    self.details["duplicates_skipped"] += 1
                     continue
-                seen.add(marker)
-                yield self._map_or_skip(item, native_id)
-            if total is not None and self.response.get("total_path") and len(seen) >= total:
-                self._info["stopped"] = "reported total reached"
+                yield self.map_native(item, native_id)
+            if not pager.progressed():
+                # The portal answered a page we already have: it ignores the page parameter or ran out.
+                self.details["stopped"] = "page repeated datasets already listed"
+                if self.expected_total is not None and pager.listed >= self.expected_total:
+                    self.partial_reason = None  # every dataset the portal counts is listed: that was the end
+                return
+            if total is not None and self.response.get("total_path") and pager.listed >= total:
+                self.details["stopped"] = "reported total reached"
                 return
             if page_index == 0 and len(items) < self.page_size:
                 # A portal that caps the page size below ours: offsets must follow what it really serves.
                 self.page_size = len(items)
-                self._info["page_size"] = self.page_size
+                self.details["page_size"] = self.page_size
             page_index += 1
 
     def _listing_page(self, page_index: int) -> Any:
@@ -207,6 +288,8 @@ class JsonApiAdapter:
         try:
             return response.json()
         except orjson.JSONDecodeError as exc:
+            if too_deep(exc):
+                raise FetchError(url, too_deep_message("the answer"), response.status) from exc
             head = response.body.lstrip()[:1]
             kind = "HTML" if head == b"<" else "not JSON"
             raise FetchError(url, f"answer is {kind} ({response.content_type or 'no content type'}), "
@@ -222,7 +305,7 @@ class JsonApiAdapter:
             found = find_list(payload)
             list_path, items = found if found else (None, [] if page_index > 0 else None)
             if list_path and page_index == 0:
-                self._info["list_path_found"] = list_path
+                self.details["list_path_found"] = list_path
         if not isinstance(items, list):
             what = "nothing" if items is None else f"{type(items).__name__} {_brief(items)}"
             keys = ", ".join(str(k) for k in payload) if isinstance(payload, dict) else type(payload).__name__
@@ -234,34 +317,30 @@ class JsonApiAdapter:
 
     def _native_id(self, item: Any) -> str | None:
         value = first([item], _paths(self.fields.get("id")))
-        return None if is_empty(value) or isinstance(value, dict | list) else str(value).strip()
+        return None if is_empty(value) or isinstance(value, dict | list) else str(value).strip() or None
 
-    def _map_or_skip(self, item: Any, native_id: str | None) -> DatasetRecord | SkippedRecord:
+    def map_native(self, item: Any, native_id: str | None = None) -> DatasetRecord | SkippedRecord:
+        """One listed entry (with its detail answer, when the profile asks for one) → a record, or a skip."""
+        native_id = native_id if native_id is not None else self._native_id(item)
         if not isinstance(item, dict):
             return SkippedRecord(native_id, f"a listed dataset must be an object, got {type(item).__name__}")
         if native_id is None:
             return SkippedRecord(None, f"no dataset id at {_paths(self.fields.get('id'))}: {_brief(item)}")
         detail, problems = self._detail(native_id)
-        try:
-            record = self._map(item, detail, native_id, problems)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return SkippedRecord(native_id, f"unreadable dataset: {type(exc).__name__}: {exc}")
-        if record.modified and (self._newest_modified is None or record.modified > self._newest_modified):
-            self._newest_modified = record.modified
-        return record
+        return self.map_or_skip(native_id, lambda: self._map(item, detail, native_id, problems))
 
     def _detail(self, native_id: str) -> tuple[dict[str, Any] | None, list[str]]:
         if not self.detail:
             return None, []
-        self._info["detail_requests"] += 1
+        self.details["detail_requests"] += 1
         try:
             payload = self._send(self.detail, {"id": native_id})
         except FetchError as exc:
-            self._info["detail_failures"] += 1
+            self.details["detail_failures"] += 1
             return None, [f"detail request failed: {exc.reason}"]
         detail = lookup(payload, self.detail["path"]) if self.detail.get("path") else _unwrap(payload)
         if not isinstance(detail, dict):
-            self._info["detail_failures"] += 1
+            self.details["detail_failures"] += 1
             return None, [f"detail answer has no object at '{self.detail.get('path', '')}'"]
         return detail, []
 
@@ -289,8 +368,8 @@ class JsonApiAdapter:
                 labels.add(category.label)
         frequency_raw = self._frequency(text("frequency"), text("frequency_text"), problems)
         landing = text("landing_url")
-        if landing is None and self.options.get("landing_url"):
-            landing = fill_url(self.options["landing_url"], {"id": native_id})
+        if landing is None and self.options.landing_url:
+            landing = fill_url(self.options.landing_url, {"id": native_id})
         distributions = self._distributions(sources)
         return DatasetRecord(
             portal_id=self.profile["id"],
@@ -436,20 +515,20 @@ class JsonApiAdapter:
         return distributions
 
     # -- state -----------------------------------------------------------------------------------
-    def bookmark(self) -> dict[str, Any]:
-        return {"modified_since": self._newest_modified} if self._newest_modified else {}
-
-    def catalogue_info(self) -> dict[str, Any]:
+    def dimensions(self) -> dict[str, Dimension]:
         declared = {spec["dimension"] for spec in self.fields.get("categories") or []}
         if self.fields.get("department"):
             declared.add("department")
-        dimensions = {
-            dimension: {"available": bool(self._labels.get(dimension)), "count": len(self._labels.get(dimension, ())),
-                        "labels": sorted(self._labels.get(dimension, ()))}
+        return {
+            dimension: Dimension(available=bool(self._labels.get(dimension)),
+                                 count=len(self._labels.get(dimension, ())),
+                                 labels=tuple(sorted(self._labels.get(dimension, ()))))
             for dimension in sorted(declared | set(self._labels))
         }
-        unmapped = {name: dict(counter.most_common(50)) for name, counter in self._unmapped.items()}
-        return {**self._info, "dimensions": dimensions, "unmapped_codes": unmapped}
+
+    def catalogue_info(self) -> CatalogueFacts:
+        self.details["unmapped_codes"] = {name: dict(c.most_common(50)) for name, c in self._unmapped.items()}
+        return super().catalogue_info()
 
 
 def _method(request: dict[str, Any]) -> str:
@@ -520,11 +599,6 @@ def _guess_total(payload: Any, list_path: str | None) -> int | None:
             if number is not None:
                 return number
     return None
-
-
-def _fingerprint(item: Any) -> str:
-    """Identity of a listed entry that has no id, so a repeated page is still recognised."""
-    return "sha1:" + hashlib.sha1(orjson.dumps(item, option=orjson.OPT_SORT_KEYS), usedforsecurity=False).hexdigest()
 
 
 def _brief(value: Any, limit: int = 160) -> str:

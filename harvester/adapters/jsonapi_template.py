@@ -111,3 +111,51 @@ def split_text(value: str, separators: str) -> list[str]:
     """Non-empty, stripped parts of a delimited text ("a,b，c" with separators ",，")."""
     pattern = "[" + re.escape(separators) + "]"
     return [part.strip() for part in re.split(pattern, value) if part.strip()]
+
+
+# -- compiling a profile's templates and paths once, when the options are read ------------------------
+LISTING_PLACEHOLDERS = frozenset(("page", "page_size", "offset"))
+DETAIL_PLACEHOLDERS = frozenset(("id",))
+# A brace that opens a name: "{page}", "{nosuchvar}", or the unclosed "{page". JSON text ('{"a": 1}') and
+# GraphQL ('{ datasets }') open with a quote or a blank, and are left alone.
+_NAMED_BRACE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\}?)")
+_PATH_SEGMENT = re.compile(r"^[^.\[\]{}]+$")
+
+
+class TemplateError(ValueError):
+    """A request template or path that cannot work: `where` is its key inside the options."""
+
+    def __init__(self, where: str, expectation: str, value: Any) -> None:
+        super().__init__(f"{where}: expected {expectation}")
+        self.where, self.expectation, self.value = where, expectation, value
+
+
+def check_template(template: Any, allowed: frozenset[str], where: str, depth: int = 0) -> None:
+    """Every placeholder in a template (at any depth) closed and known; TemplateError names the first bad one."""
+    if depth > 50:
+        raise TemplateError(where, "a request template nested at most 50 levels deep", "…")
+    if isinstance(template, str):
+        for match in _NAMED_BRACE.finditer(template):
+            name, closed = match.groups()
+            known = ", ".join(f"{{{p}}}" for p in sorted(allowed))
+            if not closed and any(name.startswith(p) or p.startswith(name) for p in allowed):
+                raise TemplateError(where, f"placeholders closed with '}}' ({known})", template)
+            if closed and name not in allowed:
+                raise TemplateError(where, f"only the placeholders {known}", template)
+    elif isinstance(template, dict):
+        for key, value in template.items():
+            check_template(value, allowed, f"{where}.{key}", depth + 1)
+    elif isinstance(template, list):
+        for index, value in enumerate(template):
+            check_template(value, allowed, f"{where}.{index}", depth + 1)
+
+
+def compile_path(path: Any, where: str) -> tuple[str, ...]:
+    """A dot path's segments (data.list → ("data", "list")); TemplateError for an empty part, brackets or braces."""
+    if not isinstance(path, str) or not path.strip():
+        raise TemplateError(where, "a dot path such as data.list", path)
+    segments = tuple(segment.strip() for segment in path.split("."))
+    if not all(_PATH_SEGMENT.match(segment) for segment in segments):
+        raise TemplateError(where, "a dot path such as data.list or cataLogGroups.0.group_name (no empty part, "
+                                   "no brackets or braces)", path)
+    return segments

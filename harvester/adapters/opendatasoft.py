@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.options import option
+from harvester.adapters.paging import Paginator
 from harvester.adapters.values import as_int, read_date
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
@@ -18,86 +21,92 @@ MAX_LIMIT = 100  # the catalogue endpoint's largest page
 ORDER_BY = "modified asc"
 
 
-class OpenDataSoftAdapter:
+@dataclass(frozen=True)
+class OpenDataSoftOptions:
+    page_size: int = option(MAX_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    max_window: int = option(MAX_WINDOW, minimum=2)  # offset + limit the Explore API still answers
+    order_by: str = option(ORDER_BY)
+
+
+class OpenDataSoftAdapter(Adapter):
     family: ClassVar[str] = "opendatasoft"
+    Options: ClassVar[type] = OpenDataSoftOptions
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        options = profile.get("options") or {}
+        super().__init__(profile, http)
+        self.options: OpenDataSoftOptions
         self.site_url = profile["url"].rstrip("/")
         root = (profile.get("api_url") or profile["url"]).rstrip("/")
         root = root.removesuffix("/api/explore/v2.1")
         self.explore_url = f"{root}/api/explore/v2.1"
         self.search_v1_url = f"{root}/api/datasets/1.0/search/"
         self.records_v1_url = f"{root}/api/records/1.0/search/"
-        self.page_size = max(1, min(int(options.get("page_size", MAX_LIMIT)), MAX_LIMIT))
-        self.max_window = int(options.get("max_window", MAX_WINDOW))
-        self.order_by = str(options.get("order_by", ORDER_BY))
-        self.expected_total: int | None = None
-        self.incremental = False  # True when records() yields only what changed since the bookmark
-        self._newest: tuple[str, str] | None = None  # (normalised, as the portal wrote it)
-        self._tally = CatalogueTally()  # labels per dimension; the cursor is kept in the portal's own spelling
-        self._info: dict[str, Any] = {
-            "listing": None, "search": True, "filter_by_category": True, "pages": 0, "cursor_restarts": 0,
-            "repeats": 0,
-        }
+        self.page_size = self.options.page_size
+        self.max_window = self.options.max_window
+        self._newest: tuple[str, str] | None = None  # (normalised, as the portal wrote it): the cursor
+        self.keyword_search = True  # where= and refine= work on every OpenDataSoft catalogue
+        self.category_filter = True
+        self.details.update(pages=0, cursor_restarts=0, repeats=0)
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
         modified_since = (since or {}).get("modified_since")
+        modified_since = modified_since if isinstance(modified_since, str) and modified_since else None
+        pager = self.paginator()
+        pager.begin(("explore", modified_since, 0))
         try:
             first = self._explore_page(cursor=modified_since, offset=0)
         except FetchError as exc:
             if exc.status != 404:
                 raise HarvestAborted(f"the Explore v2.1 catalogue did not answer: {exc.reason}") from exc
-            self._info["listing"] = "search-v1"
+            self.listing = "search-v1"
             if modified_since:  # v1 has no dependable date filter: a full listing is the honest answer
-                self._info["incremental_refused"] = "Explore v2.1 is unavailable"
-            yield from self._search_v1_pages()
+                self.details["incremental_refused"] = "Explore v2.1 is unavailable"
+            yield from self._search_v1_pages(self.paginator())
             return
-        self._info["listing"] = "explore-v2.1"
+        self.listing = "explore-v2.1"
         if modified_since:
-            self._tally = CatalogueTally(since)
+            self.tally = CatalogueTally(since)
             self.incremental = True
             self._newest = (_normalised(modified_since) or modified_since, modified_since)
         else:
             self.expected_total = as_int(first.get("total_count"))
-        yield from self._explore_pages(first, modified_since)
+        yield from self._explore_pages(pager, first, modified_since)
 
     def _explore_page(self, *, cursor: str | None, offset: int) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": self.page_size, "offset": offset, "order_by": self.order_by}
+        params: dict[str, Any] = {"limit": self.page_size, "offset": offset, "order_by": self.options.order_by}
         if cursor:
             params["where"] = f'modified>="{cursor}"'
         page = self.http.get_json(f"{self.explore_url}/catalog/datasets", params=params)
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise HarvestAborted("the Explore v2.1 catalogue answered without a results list")
-        self._info["pages"] += 1
+        self.details["pages"] += 1
         return page
 
-    def _explore_pages(self, page: dict[str, Any], since: str | None) -> Iterator[DatasetRecord | SkippedRecord]:
+    def _explore_pages(self, pager: Paginator, page: dict[str, Any],
+                       since: str | None) -> Iterator[DatasetRecord | SkippedRecord]:
         """Offset pages ordered by modified; before offset + limit reaches the window, restart at the last
         modified time seen (`where=modified>=...`, offset 0), skipping the ids already listed at that time.
         """
         cursor, offset = since, 0
         boundary: str | None = None
-        seen_at_boundary: set[str] = set()
         while True:
             results = page["results"]
             for item in results:
                 native = _dataset_id(item)
+                modified = _raw_modified(item)
+                if modified != boundary:
+                    boundary = modified
+                if not pager.is_new(native, item):
+                    self.details["repeats"] += 1
+                    continue
                 if native is None:
                     yield SkippedRecord(None, "a catalogue entry without dataset_id")
                     continue
-                modified = _raw_modified(item)
-                if modified == boundary and native in seen_at_boundary:
-                    self._info["repeats"] += 1
-                    continue
-                if modified != boundary:
-                    boundary, seen_at_boundary = modified, set()
-                seen_at_boundary.add(native)
-                yield self._map_or_skip(native, item, "v2.1")
-            if len(results) < self.page_size:
+                yield self.map_native(item)
+            # After a restart the datasets at the cursor's time come again: repeating them is no loop.
+            at_cursor = cursor is not None and all(_raw_modified(item) == cursor for item in results)
+            if not (at_cursor or pager.progressed()) or len(results) < self.page_size:
                 return
             offset += len(results)
             if offset + self.page_size >= self.max_window:
@@ -106,59 +115,57 @@ class OpenDataSoftAdapter:
                         f"more than {self.max_window:,} datasets share modified={boundary!r}: no cursor can pass them"
                     )
                 cursor, offset = boundary, 0
-                self._info["cursor_restarts"] += 1
+                self.details["cursor_restarts"] += 1
+            if not pager.begin(("explore", cursor, offset)):
+                return
             try:
                 page = self._explore_page(cursor=cursor, offset=offset)
             except FetchError as exc:
                 raise HarvestAborted(f"the Explore v2.1 catalogue stopped answering: {exc.reason}") from exc
 
-    def _search_v1_pages(self) -> Iterator[DatasetRecord | SkippedRecord]:
+    def _search_v1_pages(self, pager: Paginator) -> Iterator[DatasetRecord | SkippedRecord]:
         start = 0
-        seen: set[str] = set()
         while True:
+            if not pager.begin(("v1", start)):
+                return
             try:
                 page = self.http.get_json(self.search_v1_url, params={"rows": self.page_size, "start": start})
             except FetchError as exc:
                 raise HarvestAborted(f"neither Explore v2.1 nor Search v1 answered: {exc.reason}") from exc
             if not isinstance(page, dict) or not isinstance(page.get("datasets"), list):
                 raise HarvestAborted("Search v1 answered without a datasets list")
-            self._info["pages"] += 1
+            self.details["pages"] += 1
             if self.expected_total is None:
                 self.expected_total = as_int(page.get("nhits"))
             datasets = page["datasets"]
             for item in datasets:
                 native = _dataset_id(item)
+                if not pager.is_new(native, item):
+                    self.details["repeats"] += 1
+                    continue
                 if native is None:
                     yield SkippedRecord(None, "a catalogue entry without datasetid")
                     continue
-                if native in seen:
-                    self._info["repeats"] += 1
-                    continue
-                seen.add(native)
-                yield self._map_or_skip(native, item, "v1")
-            if len(datasets) < self.page_size:
+                yield self.map_native(item, api="v1")
+            if not pager.progressed() or len(datasets) < self.page_size:
                 return
             start += len(datasets)
 
-    def _map_or_skip(self, native: str, item: dict[str, Any], api: str) -> DatasetRecord | SkippedRecord:
-        try:
-            record = map_dataset(item, self.profile["id"], self.site_url,
-                                 self.explore_url if api == "v2.1" else None, self.records_v1_url)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return SkippedRecord(native, f"unreadable catalogue entry: {type(exc).__name__}: {exc}")
+    def map_native(self, item: Any, api: str = "v2.1") -> DatasetRecord | SkippedRecord:
+        """One catalogue entry (Explore v2.1 or Search v1 shape) → a record, or a reported skip."""
+        record = self.map_or_skip(_dataset_id(item), lambda: map_dataset(
+            item, self.portal_id, self.site_url, self.explore_url if api == "v2.1" else None, self.records_v1_url))
         raw_modified = _raw_modified(item)
-        if record.modified and raw_modified and (self._newest is None or record.modified > self._newest[0]):
+        if isinstance(record, DatasetRecord) and record.modified and raw_modified and (
+                self._newest is None or record.modified > self._newest[0]):
             self._newest = (record.modified, raw_modified)
-        return self._tally.see(record)
+        return record
 
     def bookmark(self) -> dict[str, Any]:
         if self._newest is None:
             return {}
         # The portal's own spelling of the time goes back into the where clause unchanged.
-        return self._tally.bookmark(cursor=self._newest[1], with_labels=True)
-
-    def catalogue_info(self) -> dict[str, Any]:
-        return {**self._info, "dimensions": self._tally.dimensions()}
+        return self.tally.bookmark(cursor=self._newest[1], with_labels=True)
 
 
 # -- mapping ---------------------------------------------------------------------------------------

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.options import option
+from harvester.adapters.paging import Paginator
 from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
@@ -24,60 +27,74 @@ DEPARTMENT_KEY_PARTS = ("department", "agency", "owner")
 CONTACT_KEY_PARTS = ("mail", "contact", "phone")  # "Data-Owner_Email" names a mailbox, not a department
 
 
-class SocrataAdapter:
+@dataclass(frozen=True)
+class SocrataOptions:
+    domain: str | None = option(None)  # the catalogue's domain, when it is not the profile url's host
+    page_size: int = option(100, minimum=1, maximum=10_000)
+    max_offset: int = option(MAX_OFFSET, minimum=1)  # offset + limit the Discovery API still answers
+    paging: str = option("auto", choices=("auto", "offset", "scroll"))
+    order: str = option("createdAt")  # a stable order for offset pages; new assets come last
+    only: str | tuple[str, ...] | None = option(None)  # asset types, e.g. [dataset]
+    views_detail: bool = option(False)  # also read /api/views/<id>.json per dataset (columns, licence)
+    views_url: str | None = option(None)
+
+
+class SocrataAdapter(Adapter):
     family: ClassVar[str] = "socrata"
+    Options: ClassVar[type] = SocrataOptions
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        options = profile.get("options") or {}
+        super().__init__(profile, http)
+        self.options: SocrataOptions
+        options = self.options
         self.site_url = profile["url"].rstrip("/")
         root = (profile.get("api_url") or profile["url"]).rstrip("/")
         self.catalog_url = root if root.endswith("/api/catalog/v1") else f"{root}/api/catalog/v1"
-        self.domain = str(options.get("domain") or urlsplit(self.site_url).hostname or "")
-        self.page_size = int(options.get("page_size", 100))
-        self.max_offset = int(options.get("max_offset", MAX_OFFSET))
-        self.paging = str(options.get("paging", "auto"))  # auto | offset | scroll
-        self.order = options.get("order", "createdAt")  # a stable order for offset pages; new assets come last
-        only = options.get("only")
-        self.only = ",".join(only) if isinstance(only, list) else only
-        self.views_detail = bool(options.get("views_detail", False))
-        self.views_url = str(options.get("views_url") or self.site_url).rstrip("/")
-        self.expected_total: int | None = None
-        self.incremental = False  # True when records() yields only what changed since the bookmark
-        self._seen: set[str] = set()  # ids only: Discovery pages can repeat an asset
-        self._tally = CatalogueTally()  # newest updatedAt (the bookmark) and labels per dimension
-        self._info: dict[str, Any] = {
-            "listing": None, "search": True, "filter_by_category": True, "pages": 0, "repeats": 0,
-        }
-        if self.views_detail:
-            self._info["views_detail"] = {"fetched": 0, "failed": 0}
+        self.domain = options.domain or urlsplit(self.site_url).hostname or ""
+        self.page_size = options.page_size
+        self.max_offset = options.max_offset
+        self.only = ",".join(options.only) if isinstance(options.only, tuple) else options.only
+        self.views_url = (options.views_url or self.site_url).rstrip("/")
+        self.keyword_search = True  # the Discovery API takes q= and categories= on every domain
+        self.category_filter = True
+        self._seen: set[str] = set()  # ids yielded: Discovery pages can repeat an asset
+        self.details.update(pages=0, repeats=0)
+        if options.views_detail:
+            self.details["views_detail"] = {"fetched": 0, "failed": 0}
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
         modified_since = (since or {}).get("modified_since")
-        if modified_since:
-            self._tally = CatalogueTally(since)
+        if isinstance(modified_since, str) and modified_since:
+            self.tally = CatalogueTally(since)
             self.incremental = True
             if (yield from self._changed_since(modified_since)):
                 return
             # Too many changes to reach by offset: only a full listing is an honest answer.
             self.incremental = False
-            self._info["incremental_refused"] = f"more than {self.max_offset:,} assets changed since {modified_since}"
-        if self.paging == "scroll":
-            self._info["listing"] = "discovery-scroll"
-            yield from self._scroll_pages()
+            self.details["incremental_refused"] = f"more than {self.max_offset:,} assets changed since " \
+                                                  f"{modified_since}"
+        pager = self._pager()
+        if self.options.paging == "scroll":
+            self.listing = "discovery-scroll"
+            yield from self._scroll_pages(pager)
             return
-        first = self._page(offset=0, order=self.order)
+        if not pager.begin(("offset", 0)):
+            return
+        first = self._page(offset=0, order=self.options.order)
         self.expected_total = as_int(first.get("resultSetSize"))
-        if self.paging == "auto" and self.expected_total is not None and self.expected_total > self.max_offset:
+        if self.options.paging == "auto" and self.expected_total is not None and self.expected_total > self.max_offset:
             # Offsets cannot reach the end: scroll from the top instead (the first page is asked for again).
-            self._info["listing"] = "discovery-scroll"
-            yield from self._scroll_pages()
+            self.listing = "discovery-scroll"
+            yield from self._scroll_pages(self._pager())
             return
-        self._info["listing"] = "discovery-offset"
-        yield from self._emit(first["results"])
-        yield from self._offset_pages(len(first["results"]))
+        self.listing = "discovery-offset"
+        yield from self._emit(pager, first["results"])
+        if pager.progressed():
+            yield from self._offset_pages(pager, len(first["results"]))
+
+    def _pager(self) -> Paginator:
+        return self.paginator(seen=self._seen)
 
     def _page(self, **params: Any) -> dict[str, Any]:
         query: dict[str, Any] = {"domains": self.domain, "search_context": self.domain, "limit": self.page_size}
@@ -90,100 +107,105 @@ class SocrataAdapter:
             raise HarvestAborted(f"the Discovery API stopped answering: {exc.reason}") from exc
         if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise HarvestAborted("the Discovery API answered without a results list")
-        self._info["pages"] += 1
+        self.details["pages"] += 1
         return page
 
-    def _offset_pages(self, offset: int) -> Iterator[DatasetRecord | SkippedRecord]:
+    def _offset_pages(self, pager: Paginator, offset: int) -> Iterator[DatasetRecord | SkippedRecord]:
         if offset < self.page_size:
             return
         while self.expected_total is None or offset < self.expected_total:
             if offset + self.page_size > self.max_offset:
                 # The catalogue grew past what offsets reach: scroll the rest, the seen ids skip repeats.
-                self._info["listing"] = "discovery-offset+scroll"
-                yield from self._scroll_pages()
+                self.listing = "discovery-offset+scroll"
+                yield from self._scroll_pages(self._pager())
                 return
-            results = self._page(offset=offset, order=self.order)["results"]
-            yield from self._emit(results)
-            if len(results) < self.page_size:
+            if not pager.begin(("offset", offset)):
+                return
+            results = self._page(offset=offset, order=self.options.order)["results"]
+            yield from self._emit(pager, results)
+            if not pager.progressed() or len(results) < self.page_size:
                 return
             offset += len(results)
 
-    def _scroll_pages(self) -> Iterator[DatasetRecord | SkippedRecord]:
+    def _scroll_pages(self, pager: Paginator) -> Iterator[DatasetRecord | SkippedRecord]:
         last = SCROLL_START
         while True:
+            if not pager.begin(("scroll", last)):
+                return
             page = self._page(scroll_id=last)
             if self.expected_total is None:
                 self.expected_total = as_int(page.get("resultSetSize"))
             results = page["results"]
-            yield from self._emit(results)
-            ids = [_asset_id(r) for r in results]
-            ids = [i for i in ids if i]
+            yield from self._emit(pager, results)
+            ids = [i for i in (_asset_id(r) for r in results) if i]
             if not ids or len(results) < self.page_size:
                 return
             if ids[-1] <= last:
-                raise HarvestAborted(f"scroll_id paging did not advance past {last}")
+                self.stop_listing(f"scroll_id paging did not advance past {last}")
+                return
             last = ids[-1]
 
     def _changed_since(self, since: str) -> Generator[DatasetRecord | SkippedRecord, None, bool]:
         """Discovery has no modified filter: page newest first and stop at the first asset older than the bookmark.
 
-        Returns True when the listing reached assets older than the bookmark (or the end), False when
-        the changes ran deeper than offsets reach.
+        Returns True when the listing reached assets older than the bookmark (or the end, or broke off), False
+        when the changes ran deeper than offsets reach.
         """
-        self._info["listing"] = "discovery-updated-desc"
+        self.listing = "discovery-updated-desc"
+        pager = self._pager()
         offset = 0
         while offset + self.page_size <= self.max_offset:
+            if not pager.begin(("updated-desc", offset)):
+                return True
             results = self._page(offset=offset, order="updatedAt DESC")["results"]
             for result in results:
                 updated = read_date(_resource(result).get("updatedAt"), [])
                 if updated is not None and updated < since:
                     return True
-                yield from self._emit([result])
-            if len(results) < self.page_size:
+                yield from self._emit(pager, [result])
+            if not pager.progressed() or len(results) < self.page_size:
                 return True
             offset += len(results)
         return False
 
-    def _emit(self, results: Iterable[Any]) -> Iterator[DatasetRecord | SkippedRecord]:
+    def _emit(self, pager: Paginator, results: Iterable[Any]) -> Iterator[DatasetRecord | SkippedRecord]:
         for result in results:
             native = _asset_id(result)
+            if not pager.is_new(native, result):
+                self.details["repeats"] += 1
+                continue
             if native is None:
                 yield SkippedRecord(None, "a Discovery result without resource.id")
                 continue
-            if native in self._seen:
-                self._info["repeats"] += 1
-                continue
-            self._seen.add(native)
-            yield self._map_or_skip(native, result)
+            yield self.map_native(result)
 
-    def _map_or_skip(self, native: str, result: dict[str, Any]) -> DatasetRecord | SkippedRecord:
-        view = self._view(native) if self.views_detail else None
-        try:
-            record = map_result(result, self.profile["id"], self.domain, view=view,
-                                with_view=self.views_detail)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return SkippedRecord(native, f"unreadable Discovery result: {type(exc).__name__}: {exc}")
-        if self.views_detail and view is None:
-            record.problems.append("/api/views metadata unavailable")
-        return self._tally.see(record, modified=read_date(_resource(result).get("updatedAt"), []))
+    def map_native(self, result: Any) -> DatasetRecord | SkippedRecord:
+        """One Discovery result (with its /api/views metadata when asked for) → a record, or a reported skip."""
+        native = _asset_id(result)
+        view = self._view(native) if self.options.views_detail and native else None
+
+        def build() -> DatasetRecord:
+            record = map_result(result, self.portal_id, self.domain, view=view, with_view=self.options.views_detail)
+            if self.options.views_detail and view is None:
+                record.problems.append("/api/views metadata unavailable")
+            return record
+
+        return self.map_or_skip(native, build, modified=read_date(_resource(result).get("updatedAt"), []))
 
     def _view(self, native: str) -> dict[str, Any] | None:
         try:
-            view = self.http.get_json(f"{self.views_url}/api/views/{native}.json")
+            view = self.http.get_json(f"{self.views_url}/api/views/{quote(native, safe='')}.json")
         except FetchError:
-            self._info["views_detail"]["failed"] += 1
+            self.details["views_detail"]["failed"] += 1
             return None
         if not isinstance(view, dict):
-            self._info["views_detail"]["failed"] += 1
+            self.details["views_detail"]["failed"] += 1
             return None
-        self._info["views_detail"]["fetched"] += 1
+        self.details["views_detail"]["fetched"] += 1
         return view
 
     def bookmark(self) -> dict[str, Any]:
-        return self._tally.bookmark(with_labels=True)
-
-    def catalogue_info(self) -> dict[str, Any]:
-        return {**self._info, "dimensions": self._tally.dimensions()}
+        return self.tally.bookmark(with_labels=True)
 
 
 # -- mapping ---------------------------------------------------------------------------------------

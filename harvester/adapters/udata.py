@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
-from harvester.adapters.base import CatalogueTally, HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, HarvestAborted, SkippedRecord
+from harvester.adapters.options import option
 from harvester.adapters.values import as_int, read_date
 from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Usage
@@ -16,76 +18,66 @@ from harvester.vocab import format_info, normalise_format, normalise_frequency
 SORT = "created"
 
 
-class UDataAdapter:
+@dataclass(frozen=True)
+class UDataOptions:
+    page_size: int = option(100, minimum=1, maximum=1000)
+    sort: str | None = option(SORT)  # None lists in the portal's own order
+
+
+class UDataAdapter(Adapter):
     family: ClassVar[str] = "udata"
+    Options: ClassVar[type] = UDataOptions
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
-        self.profile = profile
-        self.http = http
-        options = profile.get("options") or {}
+        super().__init__(profile, http)
+        self.options: UDataOptions
         self.site_url = profile["url"].rstrip("/")
         root = (profile.get("api_url") or profile["url"]).rstrip("/")
         self.datasets_url = f"{root.removesuffix('/api/1')}/api/1/datasets/"
-        self.page_size = int(options.get("page_size", 100))
-        self.sort = options.get("sort", SORT)
-        self.expected_total: int | None = None
-        self.incremental = False  # the list API has no modified filter: every harvest lists everything
-        self._seen: set[str] = set()
-        self._tally = CatalogueTally()  # newest last_modified and the organisations (department dimension)
-        self._info: dict[str, Any] = {"listing": "api-1-datasets", "search": True, "pages": 0, "repeats": 0}
+        self.listing = "api-1-datasets"
+        self.keyword_search = True  # q= on /api/1/datasets/
+        self.details.update(pages=0, repeats=0)
 
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
         if (since or {}).get("modified_since"):
-            self._info["incremental_refused"] = "the uData list API has no modified filter"
-        query: dict[str, Any] = {"page_size": self.page_size}
-        if self.sort:
-            query["sort"] = self.sort
+            self.details["incremental_refused"] = "the uData list API has no modified filter"
+        query: dict[str, Any] = {"page_size": self.options.page_size}
+        if self.options.sort:
+            query["sort"] = self.options.sort
         url: str | None = f"{self.datasets_url}?{urlencode(query)}"
-        visited: set[str] = set()
-        while url:
-            visited.add(url)
+        pager = self.paginator()
+        while url and pager.begin(url):
             try:
                 page = self.http.get_json(url)
             except FetchError as exc:
                 raise HarvestAborted(f"the dataset list stopped answering at {url}: {exc.reason}") from exc
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
                 raise HarvestAborted(f"{url} answered without a data list")
-            self._info["pages"] += 1
+            self.details["pages"] += 1
             if self.expected_total is None:
                 self.expected_total = as_int(page.get("total"))
-            repeats_before = self._info["repeats"]
             for dataset in page["data"]:
-                yield from self._one(dataset)
+                native = _dataset_id(dataset)
+                if not pager.is_new(native, dataset):
+                    self.details["repeats"] += 1
+                elif native is None:
+                    yield SkippedRecord(None, "a dataset without an id")
+                else:
+                    yield self.map_native(dataset)
             following = page.get("next_page")
-            if not following or not page["data"]:
+            if not following or not page["data"] or not pager.progressed():
                 return
-            if self._info["repeats"] - repeats_before == len(page["data"]):
-                raise HarvestAborted(f"{url} listed only datasets already read: next_page is going round")
             url = urljoin(url, str(following))
-            if url in visited:
-                raise HarvestAborted(f"next_page points back to a page already read: {url}")
 
-    def _one(self, dataset: Any) -> Iterator[DatasetRecord | SkippedRecord]:
-        native = str(dataset.get("id") or "") if isinstance(dataset, dict) else ""
-        if not native:
-            yield SkippedRecord(None, "a dataset without an id")
-            return
-        if native in self._seen:
-            self._info["repeats"] += 1
-            return
-        self._seen.add(native)
-        try:
-            record = map_dataset(dataset, self.profile["id"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            yield SkippedRecord(native, f"unreadable dataset: {type(exc).__name__}: {exc}")
-            return
-        yield self._tally.see(record, modified=read_date(dataset.get("last_modified"), [], "last_modified"))
+    def map_native(self, dataset: Any) -> DatasetRecord | SkippedRecord:
+        """One /api/1/datasets/ item → a record, or a reported skip."""
+        modified = read_date(dataset.get("last_modified"), [], "last_modified") if isinstance(dataset, dict) else None
+        return self.map_or_skip(_dataset_id(dataset), lambda: map_dataset(dataset, self.portal_id), modified=modified)
 
-    def bookmark(self) -> dict[str, Any]:
-        return self._tally.bookmark()
 
-    def catalogue_info(self) -> dict[str, Any]:
-        return {**self._info, "dimensions": self._tally.dimensions()}
+def _dataset_id(dataset: Any) -> str | None:
+    native = dataset.get("id") if isinstance(dataset, dict) else None
+    return str(native) if isinstance(native, str | int) and str(native).strip() else None
 
 
 # -- mapping ---------------------------------------------------------------------------------------

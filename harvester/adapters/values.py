@@ -27,3 +27,18 @@ def read_date(value: Any, problems: list[str], label: str = "date") -> str | Non
     except BadDate as exc:
         problems.append(f"{label}: {exc}")
         return None
+
+
+MAX_JSON_DEPTH = 1024  # orjson refuses documents nested deeper; odq's readers say so in these words
+
+
+def too_deep(exc: BaseException) -> bool:
+    """Whether a parse failure is a document nested deeper than can be read (not a syntax error)."""
+    if isinstance(exc, RecursionError):
+        return True
+    text = str(exc).lower()
+    return "depth limit" in text or "recursion limit" in text
+
+
+def too_deep_message(what: str) -> str:
+    return f"{what} is nested more than {MAX_JSON_DEPTH} levels deep: refused unread"

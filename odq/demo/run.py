@@ -67,11 +67,10 @@ def run_demo(workdir: Path, *, lang: str = "zh", now: datetime | None = None, pr
         if harvest.status != "complete":
             raise RuntimeError(f"the demo harvest did not complete: {harvest.errors[:3]}")
         out_dir = workdir / "report"
-        docs_dir = out_dir / "data-docs"
-        options = AssessOptions(link_limit=None, file_sample=20, docs_dir=docs_dir)
+        options = AssessOptions(link_limit=None, file_sample=20)
         assessment, scores = assess_and_score(store, profile, http, options, progress=progress)
         http.close()
-    path = report(store, DEMO_PORTAL_ID, out_dir, lang=lang, docs_dir=docs_dir)
+    path = report(store, DEMO_PORTAL_ID, out_dir, lang=lang)
     return DemoResult(path, database_url, harvest, scores, assessment.timings)
 
 

@@ -81,3 +81,43 @@ def test_observed_cadence_from_the_harvest_history(store, packages):
     observed = _shares(result)["observed_cadence_share"].passed
     assert bool(observed[packages[0]["id"]])
     assert int((observed == False).sum()) == len(packages) - 1  # noqa: E712
+
+
+def test_a_missing_frequency_is_not_declared_and_no_message_says_nan(store, packages):
+    # a record without a frequency reads back from SQL as NaN: it must not become the text "nan"
+    labels = [None, "暂无", "monthly", None, None, None, None, None, None, None]
+    harvest_id = _store_harvest(store, packages, labels, datetime(2021, 9, 17))
+    declared = _shares(evaluate(load_catalogue(store, harvest_id, PORTAL, with_distributions=False)))[
+        "frequency_declared_share"]
+    failing = declared.passed[declared.passed == False].index  # noqa: E712
+    messages = declared.messages(failing)
+    assert len(messages) == 9
+    assert messages[packages[0]["id"]] == "no update frequency declared"
+    assert messages[packages[1]["id"]] == "declared update frequency '暂无' is not one odq can normalise"
+    assert sorted(messages.value_counts().tolist()) == [1, 8]
+    assert not any("nan" in m.lower() for m in messages)
+
+
+def test_impossible_dates_count_dates_only_and_repairs_have_their_own_count(store, packages):
+    store.upsert_portal(PORTAL)
+    harvest_id = store.begin_harvest("birmingham")
+    records = [map_package(copy.deepcopy(p), "birmingham", PORTAL["url"]) for p in packages[:3]]
+    # what harvester.dates says of an unreadable date, as read_date notes it; and two scrape repairs
+    records[0].problems = ["modified: '2021-13-45' is not a valid date (month must be in 1..12)"]
+    records[1].problems = ["info: values stood in place of labels (a shifted scrape); re-paired by label",
+                           "rows 6, 7 repeat rows 1, 2"]
+    records[2].modified = "2031-01-01T00:00:00"  # ten years after the harvest below
+    store.add_records(harvest_id, records)
+    store.finish_harvest(harvest_id, status="complete", datasets=3)
+    with store.engine.begin() as conn:
+        conn.execute(update(HarvestRow).where(HarvestRow.id == harvest_id).values(started_at=datetime(2021, 9, 17)))
+    result = evaluate(load_catalogue(store, harvest_id, PORTAL, with_distributions=False))
+    _, impossible, detail = result.values["impossible_dates"]
+    assert impossible == 2 and detail == {"future": 1, "unreadable": 1}
+    _, repairs, detail = result.values["record_repairs"]
+    assert repairs == 2 and detail == {"records": 1}
+    by_measure = {}
+    for finding in result.findings:
+        by_measure.setdefault(finding["measure_id"], set()).add(finding["native_id"])
+    assert by_measure == {"impossible_dates": {packages[0]["id"], packages[2]["id"]},
+                          "record_repairs": {packages[1]["id"]}}

@@ -373,21 +373,31 @@ def test_absent_measure_is_treated_like_none():
     assert result["composite"] == 1.0
 
 
-def test_point_with_nothing_measured_scores_zero_and_says_so():
+def test_point_with_nothing_measured_needs_a_check_and_leaves_the_maximum():
+    # Issue 8 item 7 (was: scored 0). City weights 2/2/2; open-catalogue's two points weigh 1 each, so the
+    # unmeasured "catalogue published" point is worth 2 × 1/2 = 1 of the 6; everything else is perfect.
     result = score(load_system(WEBSITE), "city", measures(WEBSITE, catalogue_published=None))
     published = point(by_name(result, "开放目录"), "1")
-    assert published["score"] == 0
-    assert published["measured"] is False
+    assert published["score"] is None
+    assert published["measured"] is False and published["needs_check"] is True
     assert published["not_measured"] == ["catalogue_published"]
+    assert result["maximum"] == 6 and result["known_maximum"] == 5
+    assert result["total"] == 5
+    assert result["composite"] == 1.0  # 5 / 5, not 5 / 6
+    assert [(n["indicator"], n["point"]) for n in result["needs_check"]] == [("open-catalogue", "1")]
 
 
-def test_nothing_measured_at_all_scores_zero_everywhere():
+def test_nothing_measured_at_all_has_no_composite_and_lists_every_point():
+    # Province: 2 + 3 + 3 = 8 points over 2 + 4 + 2 assessment points; none could be measured.
     result = score(load_system(WEBSITE), "province", [])
     assert result["applicable"] is True
-    assert result["composite"] == 0.0
+    assert result["composite"] is None and result["tier"] is None
+    assert result["maximum"] == 8 and result["known_maximum"] == 0
+    assert len(result["needs_check"]) == 8
     for indicator in result["indicators"]:
+        assert indicator["score"] is None and indicator["needs_check"] is True
         for p in indicator["assessment_points"]:
-            assert p["measured"] is False and p["not_measured"]
+            assert p["measured"] is False and p["not_measured"] and p["score"] is None
 
 
 # ---------------------------------------------------------------- scorers
@@ -695,3 +705,45 @@ def test_coverage_counts_domains_with_at_least_the_profiles_minimum():
     component = {"measure": "domains_covered", "scorer": "coverage", "of": 12, "min_datasets": 3}
     assert score_component(component, measure) == pytest.approx(7 / 12)
     assert score_component({**component, "min_datasets": 1}, measure) == pytest.approx(10 / 12)
+
+
+# ---------------------------------------------------------------- odq defaults listed with the score
+
+
+def defaults_of(result: dict[str, Any]) -> set[tuple[Any, ...]]:
+    return {(d["scope"], d["measure"], d["parameter"], d["value"]) for d in result["odq_defaults"]}
+
+
+def test_website_city_score_lists_the_parameters_the_scheme_does_not_give():
+    found = defaults_of(score(load_system(WEBSITE), "city", measures(WEBSITE)))
+    # issue 8: coverage N = 3, API share saturating at 0.3, dimensions 1 → 3, the timeliness grace.
+    assert {("component", "domains_covered", "min_datasets", 3), ("component", "api_share", "full", 0.3),
+            ("component", "classification_dimensions", "zero", 1),
+            ("component", "classification_dimensions", "full", 3),
+            ("measure", "timely_share", "grace_factor", 0.5), ("measure", "timely_share", "grace_days", 7),
+            ("component", "category_share", "weight", 2)} <= found
+    assert not any(m == "domains_covered" and p == "of" for _, m, p, _ in found)  # the 12 domains are published
+    assert not any(p == "reply_days" for _, _, p, _ in found)  # the reply window is only scored for ministries
+
+
+def test_website_ministry_score_lists_the_thirty_day_reply_window():
+    found = defaults_of(score(load_system(WEBSITE), "ministry", measures(WEBSITE)))
+    assert ("measure", "data_request_reply_share", "reply_days", 30) in found
+    assert not any(m == "domains_covered" for _, m, _, _ in found)  # ministries: points 1–3 only
+
+
+def test_digital_government_lists_its_default_indicator_split():
+    result = score(load_system(DIGITAL_GOVERNMENT), "province", measures(DIGITAL_GOVERNMENT))
+    split = {(d["indicator"], d["value"]) for d in result["odq_defaults"] if d["scope"] == "indicator"}
+    assert split == {("3.4.1", 2), ("3.4.2", 4), ("3.4.3", 2)}  # indicators.md §1: the split is not published
+
+
+def test_shipped_coverage_scores_and_shows_the_same_n():
+    # Assessed with N = 1 (every domain has a dataset); the profile's N = 3 leaves 4 domains uncovered.
+    counts = dict(zip(DOMAINS, [5, 3, 3, 2, 1, 9, 3, 1, 4, 2, 3, 3], strict=True))
+    coverage = {"measure_id": "domains_covered", "value": 12, "detail": {"counts": counts, "min_datasets": 1}}
+    result = score(load_system(WEBSITE), "city", [*measures(WEBSITE, domains_covered=None), coverage])
+    (component,) = point(by_name(result, "数据质量"), "4")["components"]
+    assert component["value"] == 8 and component["score"] == pytest.approx(8 / 12)
+    assert component["coverage"]["min_datasets"] == 3
+    assert sorted(component["coverage"]["uncovered"]) == sorted(["医疗卫生", "民政", "文化", "农业"])

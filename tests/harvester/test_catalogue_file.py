@@ -175,7 +175,7 @@ def test_guangxi_catalogue_info_lists_the_classification(guangxi):
     assert set(dimensions) == {"theme", "sector", "department"}
     assert dimensions["theme"]["count"] == len({r["topic"] for r in raw} - {"暂无"})  # 暂无: none
     assert dimensions["department"]["count"] == len({r["info"]["来源部门"] for r in raw})
-    assert guangxi["info"]["search"] is None  # a file says nothing about the portal's search
+    assert guangxi["info"]["keyword_search"] is None  # a file says nothing about the portal's search
 
 
 def test_an_unchanged_file_is_an_incremental_harvest_that_carries_everything_forward(guangxi):

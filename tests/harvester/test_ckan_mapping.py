@@ -69,6 +69,6 @@ def test_broken_package_is_reported_not_fatal():
     from harvester.http import Http
 
     adapter = CkanAdapter({"id": "x", "url": "http://127.0.0.1:9"}, Http())
-    assert isinstance(adapter._map_or_skip(["not", "a", "package"]), SkippedRecord)
-    skipped = adapter._map_or_skip({"title": "no id or name"})
+    assert isinstance(adapter.map_native(["not", "a", "package"]), SkippedRecord)
+    skipped = adapter.map_native({"title": "no id or name"})
     assert isinstance(skipped, SkippedRecord) and "name" in skipped.reason

@@ -137,7 +137,7 @@ def big(tmp_path_factory):
         profile = ods_profile(server.base)
         adapter = OpenDataSoftAdapter(profile, make_http(profile))
         streamed = [item.native_id for item in adapter.records()]
-        listing = {"info": adapter.catalogue_info(), "refused": route.refused, "calls": list(route.calls)}
+        listing = {"info": adapter.catalogue_info().to_json(), "refused": route.refused, "calls": list(route.calls)}
         route.calls.clear()
         result = run_harvest(profile, store, make_http(profile))
     records = {r.native_id: r for r in store.records(result.harvest_id)}

@@ -265,8 +265,8 @@ def test_more_changes_than_offsets_reach_fall_back_to_a_full_listing():
         listed = [r.native_id for r in adapter.records({"modified_since": "2000-01-01T00:00:00"})]
     assert sorted(listed) == sorted(_distinct(results))
     assert adapter.incremental is False  # so the run does not carry an earlier harvest forward
-    info = adapter.catalogue_info()
-    assert "incremental_refused" in info and info["listing"] == "discovery-scroll"
+    facts = adapter.catalogue_info()
+    assert "incremental_refused" in facts.details and facts.listing == "discovery-scroll"
 
 
 def test_seattle_assessment_counts_published_usage(seattle):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -13,7 +15,9 @@ from checks.assess import AssessOptions
 from harvester.run import run_harvest
 from odq.pipeline import assess_and_score, make_http, report
 from odq.replay import ReplayServer, catalogue_from_packages
-from reports.export import league_rows, neutralise, write_export
+from reports.export import export_metadata, league_rows, neutralise, write_export
+from reports.model import build_report
+from reports.render import write_report
 from tests.conftest import ckan_profile, real_fixture
 
 SCRIPT = '<script>alert("pwned")</script>'
@@ -66,15 +70,81 @@ def test_exports_neutralise_formulas_and_rank_ties_together(hostile):
     assert f"'{FORMULA}" in cells and FORMULA not in cells
     assert "'+1-2" in cells
 
-    xlsx_path = write_export([*rows, hostile_row], directory / "scores.xlsx")
-    sheet = load_workbook(xlsx_path).active
-    values = [cell for row in sheet.iter_rows() for cell in row]
-    formula_cells = [c for c in values if isinstance(c.value, str) and FORMULA in c.value]
-    assert formula_cells and all(c.value.startswith("'") and c.data_type == "s" for c in formula_cells)
-    assert any(c.value == 0.5 for c in values)  # numbers stay numbers
+
+
+def test_xlsx_is_one_an_evaluator_can_use_and_keeps_formulas_as_text(hostile):
+    """Styled header, frozen panes, filter, widths, numbers as numbers, a metadata sheet; a formula-looking
+    title is a text cell with no visible apostrophe (the CSV keeps the apostrophe: it has no cell types)."""
+    store, directory = hostile["store"], hostile["dir"]
+    rows = league_rows(store, "cstc2019-website", "city")
+    hostile_row = {"portal": FORMULA, "note": "+1-2", "ok": "plain", "number": 0.5}
+    path = write_export([*rows, hostile_row], directory / "scores.xlsx",
+                        metadata=export_metadata("cstc2019-website", "city", rows))
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["scores", "metadata"]
+    sheet = workbook["scores"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["rank", "rank_label", "portal_id", "portal"]
+    assert sheet.freeze_panes == "E2"  # header row and the four identifying columns stay in view
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(row=1, column=len(header)).column_letter}{len(rows) + 2}"
+    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("17324D")
+    assert sheet.column_dimensions["D"].width >= 12
+    by_header = {name: index for index, name in enumerate(header)}
+    first = [c for c in sheet[2]]
+    assert first[by_header["rank"]].data_type == "n" and first[by_header["rank"]].value == 1
+    composite = first[by_header["composite"]]
+    assert composite.data_type == "n" and 0 < composite.value < 1 and composite.number_format == "0.0000"
+
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    formula_cells = [c for c in cells if c.value == FORMULA]  # exactly as the portal wrote it, no apostrophe
+    assert len(formula_cells) == 1 and formula_cells[0].data_type == "s" and formula_cells[0].quotePrefix
+    assert [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("'")] == []
+    with zipfile.ZipFile(path) as archive:  # no formula element anywhere in the sheet
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+    assert any(c.value == 0.5 and c.data_type == "n" for c in cells)
+
+    about = {row[0].value: row[1].value for row in workbook["metadata"].iter_rows() if row[0].value}
+    assert about["system"] == "cstc2019-website" and about["level"] == "city"
+    assert about["odq version"] and about["generated at (UTC)"] and about["system name"]
+    harvested = sorted(row["harvested_at"] for row in rows)
+    assert about["harvests from (UTC)"] == harvested[0] and about["harvests to (UTC)"] == harvested[-1]
+    assert about["portal_id"] == "harvest_id"  # the per-harvest table's header row follows
 
 
 @pytest.mark.parametrize(("value", "expected"), [("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("-3", "'-3"),
                                                  ("safe", "safe"), (3, 3), (None, None)])
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
+
+
+def test_points_waiting_for_an_evaluator_and_the_known_maximum_are_shown(hostile, tmp_path):
+    """A point odq cannot measure is 待人工核验 / needs an evaluator's check, and leaves the maximum."""
+    content = build_report(hostile["store"], "evil-city")
+    scored = next(s for s in content["scores"] if s["applicable"])
+    indicator = next(i for i in scored["indicators"] if i["applicable"])
+    point = indicator["assessment_points"][0]
+    point.update(needs_check=True, score=None, points=None)
+    scored["known_maximum"] = scored["maximum"] - 1
+    scored["needs_check"] = [{"indicator": indicator["id"], "point": point["id"], "name": point["name"],
+                              "name_en": "catalogue published?", "maximum": 1, "reason": "not-measurable",
+                              "reason_zh": "无法从外部测得", "reason_en": "could not be measured from outside"}]
+    zh = write_report(content, tmp_path / "zh", lang="zh").read_text(encoding="utf-8")
+    en = write_report(content, tmp_path / "en", lang="en").read_text(encoding="utf-8")
+    assert zh.count("待人工核验") >= 2 and "无法从外部测得" in zh
+    assert en.count("needs an evaluator&#39;s check") >= 2 and "catalogue published?" in en
+    assert f"{scored['maximum'] - 1:g} known maximum (full maximum {scored['maximum']:g})" in en
+    assert "nan" not in zh.lower().replace("nanjing", "")
+
+
+def test_worst_datasets_link_to_their_landing_pages(hostile):
+    html = hostile["html"]
+    links = re.findall(r'<a href="([^"]+)" rel="noopener noreferrer" target="_blank">', html)
+    assert links and all(re.fullmatch(r"http://127\.0\.0\.1:\d+/dataset/[\w-]+", link) for link in links)
+
+
+def test_the_validation_results_are_in_the_page(hostile):
+    """GX's Data Docs need CDNs; each share expectation's verdict is rendered in odq's own page instead."""
+    html = hostile["html"]
+    section = html[html.index('id="validation"'):html.index('id="history"')]
+    assert section.count("expect_column_values_to_be_in_set") >= 8
+    assert "<code>category_share</code>" in section and "data-docs" not in html

@@ -1,0 +1,517 @@
+"""The report's message catalogue: every label, name and finding text in Chinese and English, in one place.
+
+Portal-supplied text (titles, labels, URLs, raw reasons) is never translated: finding texts come back as parts
+that say which pieces are portal-supplied, so the HTML can mark them (class "raw") and escape them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+LANGS = ("zh", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "开放数据平台评估报告", "score_card": "得分", "indicator": "指标", "weight": "权重",
+        "points": "得分", "score": "得分率", "tier": "等级", "composite": "综合指数", "point": "评估要点",
+        "default": "默认权重", "not_applicable": "不适用", "not_measured": "未能测量", "measure": "测量项",
+        "value": "数值", "worst": "问题最多的数据集", "findings": "发现的问题", "history": "历次采集",
+        "methodology": "方法与权重", "files": "抽样文件校验报告", "datasets": "数据集", "distributions": "资源",
+        "harvested": "采集时间", "status": "状态", "unverified": "该平台配置未经真实响应核验",
+        "portal_findings": "平台层面的问题", "none": "无", "not_published": "未公布", "errors": "采集错误",
+        "valid": "有效", "invalid": "无效", "unchecked": "未校验", "yes": "是", "no": "否", "unknown": "未知",
+        "needs_check": "待人工核验", "evaluator_fact": "评估人员录入的事实",
+        "needs_check_note": "以下评估要点无法从外部测量，未计入满分，需评估人员核验后补录事实：",
+        "odq_defaults": "odq 默认值（评估方案未公布）", "known_maximum": "可测满分", "full_maximum": "满分",
+        "file": "文件", "rows": "行数", "file_errors": "错误", "encoding": "编码", "landing": "数据集页面",
+        "validation": "Great Expectations 校验结果", "suite": "校验套件", "expectation": "期望",
+        "observed": "实际", "mostly": "要求", "unexpected": "不符合", "success": "结论", "passed": "通过",
+        "failed": "未通过", "validation_note": "每个占比测量项都是一条 Great Expectations 期望："
+        "逐个数据集判断是否通过，不适用的数据集不计入；“要求”为通过率达到该值即视为通过。",
+        "charts": "图表", "trend_axis": "综合指数", "harvest_axis": "采集时间", "system": "评估体系",
+        "level": "级别", "harvest": "采集", "requests": "次请求", "bytes": "字节", "seconds": "秒",
+        "generated": "生成时间", "other": "其他", "no_format": "无格式", "more": "更多",
+        "nothing_to_chart": "没有可绘制的数据",
+    },
+    "en": {
+        "title": "Open-data portal assessment", "score_card": "Score card", "indicator": "Indicator",
+        "weight": "Weight", "points": "Points", "score": "Score", "tier": "Tier", "composite": "Composite index",
+        "point": "Assessment point", "default": "default weight", "not_applicable": "not applicable",
+        "not_measured": "not measured", "measure": "Measure", "value": "Value", "worst": "Worst datasets",
+        "findings": "findings", "history": "Harvest history", "methodology": "Methodology and weights",
+        "files": "Sampled file validation", "datasets": "datasets", "distributions": "distributions",
+        "harvested": "Harvested", "status": "Status", "unverified": "this portal profile is not verified against "
+        "a real response", "portal_findings": "Portal-level findings", "none": "none",
+        "not_published": "not published", "errors": "Harvest errors", "valid": "valid", "invalid": "invalid",
+        "unchecked": "not validated", "yes": "yes", "no": "no", "unknown": "unknown",
+        "needs_check": "needs an evaluator's check", "evaluator_fact": "evaluator's fact",
+        "needs_check_note": "These assessment points cannot be "
+        "measured from outside; they are left out of the maximum until an evaluator records the facts:",
+        "odq_defaults": "odq defaults (the published scheme does not give them)", "known_maximum": "known maximum",
+        "full_maximum": "full maximum", "file": "File", "rows": "Rows", "file_errors": "Errors",
+        "encoding": "Encoding", "landing": "dataset page", "validation": "Great Expectations validation results",
+        "suite": "Suite", "expectation": "Expectation", "observed": "Observed", "mostly": "Required",
+        "unexpected": "Failing", "success": "Verdict", "passed": "passed", "failed": "failed",
+        "validation_note": "Each share measure is one Great Expectations expectation: every dataset passes or "
+        "fails, datasets it does not apply to are left out, and the expectation is met when the share of "
+        "passes reaches the required value.",
+        "charts": "Charts", "trend_axis": "Composite index", "harvest_axis": "Harvest", "system": "Indicator system",
+        "level": "Level", "harvest": "harvest", "requests": "requests", "bytes": "bytes", "seconds": "s",
+        "generated": "Generated", "other": "other", "no_format": "no format", "more": "more",
+        "nothing_to_chart": "nothing to chart",
+    },
+}
+
+FAMILY_TITLES: dict[str, tuple[str, str, str]] = {
+    "classification": ("开放目录与分类", "Catalogue and classification", "3.4.1"),
+    "fields": ("数据项说明", "Field documentation", "3.4.2-1"),
+    "frequency": ("更新频度与及时性", "Update frequency and timeliness", "3.4.2-2"),
+    "formats": ("格式与调用便捷性", "Formats and ease of use", "3.4.2-3"),
+    "domains": ("重点领域覆盖", "Coverage of the 12 domains", "3.4.2-4"),
+    "usage": ("开发利用", "Development and use", "3.4.3"),
+}
+
+TIERS: dict[str, str] = {"卓越": "outstanding", "优秀": "excellent", "良好": "good", "中等": "fair",
+                         "待改进": "needs improvement"}
+
+LEVELS: dict[str, tuple[str, str]] = {
+    "ministry": ("部委", "ministry"), "province": ("省级", "province"),
+    "sub-provincial": ("副省级/计划单列市", "sub-provincial city"),
+    "provincial-capital": ("省会城市", "provincial capital"), "city": ("地市", "city"), "county": ("区县", "county"),
+}
+
+HARVEST_STATUS: dict[str, tuple[str, str]] = {
+    "complete": ("完成", "complete"), "partial": ("部分完成", "partial"), "failed": ("失败", "failed"),
+    "running": ("进行中", "running"),
+}
+
+# English names of the shipped CSTC profiles' assessment points, used when a profile has no `name_en`.
+# Key: system id / indicator id / point id, with "@level" for a level's own wording (name_by_level).
+_CATALOGUE_POINTS = {
+    ("open-catalogue", "1"): "is an open government-data catalogue published",
+    ("open-catalogue", "2"): "is the catalogue classified sensibly, so that users can find and query data",
+    ("data-quality", "1"): "are the data items (fields) fully and clearly described",
+    ("data-quality", "2"): "is the update frequency declared, and are datasets updated on time",
+    ("data-quality", "3"): "are the file formats and data calls convenient to use",
+    ("data-quality", "4"): "does the data cover market entities, human resources and social security, education, "
+                           "health, civil affairs, construction, transport, culture, science and technology, "
+                           "agriculture, work safety and environmental protection",
+    ("development-use", "1"): "is there a function for requesting that data be opened",
+    ("development-use", "1@ministry"): "is there a function for requesting that data be opened, with replies "
+                                       "published in good time",
+    ("development-use", "2"): "are statistics on downloads, API calls and similar use published",
+}
+_DIGITAL = {"3.4.1": "open-catalogue", "3.4.2": "data-quality", "3.4.3": "development-use"}
+POINT_NAMES_EN: dict[str, str] = {
+    **{f"cstc2019-website/{ind}/{pt}": name for (ind, pt), name in _CATALOGUE_POINTS.items()},
+    **{f"cstc2019-digital-government/{dg}/{pt}": name
+       for dg, ind in _DIGITAL.items() for (ind2, pt), name in _CATALOGUE_POINTS.items() if ind2 == ind},
+}
+DEFAULTS_NOTES_EN: dict[str, str] = {
+    "cstc2019-website": "The weights of the assessment points and of the measures within a point are odq defaults "
+                        "(the evaluation scheme does not publish them); sub-provincial cities and provincial "
+                        "capitals take the city weights; counties are not evaluated on open data.",
+    "cstc2019-digital-government": "The split of 3.4's 8 points over 3.4.1/3.4.2/3.4.3 (2/4/2), the weights of "
+                                   "the assessment points and of the measures within a point are odq defaults "
+                                   "(the evaluation scheme does not publish them); ministries and counties are "
+                                   "outside this evaluation.",
+}
+
+# frictionless error types (and odq's own file verdicts) as a reader would say them.
+FILE_ERRORS: dict[str, tuple[str, str]] = {
+    "blank-row": ("空行", "blank row"), "blank-label": ("空列名", "blank column name"),
+    "duplicate-label": ("重复列名", "duplicate column name"), "extra-cell": ("多余单元格", "extra cell"),
+    "missing-cell": ("缺失单元格", "missing cell"), "type-error": ("类型错误", "type error"),
+    "constraint-error": ("约束错误", "constraint error"), "extra-label": ("多余列名", "extra column name"),
+    "missing-label": ("缺失列名", "missing column name"), "incorrect-label": ("列名不符", "incorrect column name"),
+    "encoding-error": ("编码错误", "encoding error"), "format-error": ("格式错误", "format error"),
+    "scheme-error": ("协议错误", "scheme error"), "source-error": ("来源错误", "source error"),
+    "hash-count": ("校验和不符", "hash mismatch"), "byte-count": ("字节数不符", "byte count mismatch"),
+    "not-a-data-file": ("不是数据文件", "not a data file"), "unique-error": ("唯一性错误", "uniqueness error"),
+    "primary-key": ("主键错误", "primary key error"), "foreign-key": ("外键错误", "foreign key error"),
+    "row-constraint": ("行约束错误", "row constraint error"), "task-error": ("校验任务错误", "validation task error"),
+}
+_MISSING_TOKEN = re.compile(r"(?<![\w<])(?:nan|NaN|NaT|<NA>)(?![\w>])")  # pandas' missing values in a message
+_UNKNOWN_VALUES = {"", "nan", "NaN", "None", "none", "<NA>", "NaT", "?"}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS[lang if lang in LABELS else "zh"]
+
+
+def label(key: str, lang: str) -> str:
+    return labels(lang).get(key, LABELS["en"].get(key, key))
+
+
+def tier_name(tier: str | None, lang: str) -> str:
+    if not tier:
+        return "—"
+    return TIERS.get(tier, tier) if lang == "en" else tier
+
+
+def level_name(level: str | None, lang: str) -> str:
+    zh, en = LEVELS.get(level or "", (level or "—", level or "—"))
+    return en if lang == "en" else zh
+
+
+def status_name(status: str | None, lang: str) -> str:
+    zh, en = HARVEST_STATUS.get(status or "", (status or "—", status or "—"))
+    return en if lang == "en" else zh
+
+
+def file_error_name(kind: str, lang: str) -> str:
+    zh, en = FILE_ERRORS.get(kind, (kind, kind))
+    return en if lang == "en" else zh
+
+
+@cache
+def _domain_names() -> dict[str, tuple[str, str]]:
+    from harvester.vocab import domains
+
+    return {d.name_zh: (d.name_zh, d.name_en) for d in domains()} | {d.id: (d.name_zh, d.name_en) for d in domains()}
+
+
+def domain_name(name: str, lang: str) -> str:
+    """A domain by its Chinese name or id: the 12 domains have names in the vocabulary."""
+    zh, en = _domain_names().get(name, (name, name))
+    return en if lang == "en" else zh
+
+
+@cache
+def _frequency_names() -> dict[str, tuple[str, str]]:
+    from harvester.vocab import frequencies
+
+    return {code: (f.name_zh, f.name_en) for code, f in frequencies().items()}
+
+
+def frequency_name(code: str | None, lang: str) -> str:
+    if not code:
+        return label("unknown", lang)
+    zh, en = _frequency_names().get(code, (code, code))
+    return en if lang == "en" else zh
+
+
+@cache
+def _system_profile(system_id: str) -> dict[str, Any] | None:
+    from checks.scoring import load_system
+    from harvester.profiles import ProfileError
+
+    try:
+        return load_system(system_id)
+    except (ProfileError, OSError, ValueError):  # a removed or broken profile: the stored names still show
+        return None
+
+
+def system_profile(system_id: str) -> dict[str, Any] | None:
+    """The indicator system's profile, or None when it is gone (reports of old harvests still render)."""
+    return _system_profile(system_id)
+
+
+def _indicator_profile(system_id: str, indicator_id: str) -> dict[str, Any]:
+    system = _system_profile(system_id) or {}
+    return next((i for i in system.get("indicators", []) if str(i.get("id")) == str(indicator_id)), {})
+
+
+def system_name(score: Mapping[str, Any], lang: str) -> str:
+    name = score.get("system_name") or score.get("system") or "—"
+    if lang != "en":
+        return str(name)
+    return str(score.get("system_name_en") or (_system_profile(str(score.get("system"))) or {}).get("name_en") or name)
+
+
+def indicator_name(system_id: str, indicator: Mapping[str, Any], lang: str) -> str:
+    name = str(indicator.get("name") or indicator.get("id"))
+    if lang != "en":
+        return name
+    return str(indicator.get("name_en") or _indicator_profile(system_id, indicator["id"]).get("name_en") or name)
+
+
+def point_name(system_id: str, indicator_id: str, point: Mapping[str, Any], lang: str, level: str | None = None) -> str:
+    name = str(point.get("name") or point.get("id"))
+    if lang != "en":
+        return name
+    if point.get("name_en"):
+        return str(point["name_en"])
+    declared = next((p for p in _indicator_profile(system_id, indicator_id).get("points", [])
+                     if str(p.get("id")) == str(point.get("id"))), {})
+    by_level = (declared.get("name_en_by_level") or {}).get(level or "")
+    if by_level or declared.get("name_en"):
+        return str(by_level or declared["name_en"])
+    key = f"{system_id}/{indicator_id}/{point.get('id')}"
+    return POINT_NAMES_EN.get(f"{key}@{level}") or POINT_NAMES_EN.get(key) or name
+
+
+def defaults_note(score: Mapping[str, Any], lang: str) -> str:
+    note = score.get("defaults_note") or ""
+    if lang != "en":
+        return str(note)
+    system = _system_profile(str(score.get("system"))) or {}
+    return str(score.get("defaults_note_en") or system.get("defaults_note_en")
+               or DEFAULTS_NOTES_EN.get(str(score.get("system")), note))
+
+
+def family_title(family: str, lang: str) -> str:
+    zh, en, _point = FAMILY_TITLES.get(family, (family, family, ""))
+    return en if lang == "en" else zh
+
+
+# -- findings ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a finding's text; `raw` pieces are portal-supplied (or transport) text, never translated."""
+
+    text: str
+    raw: bool = False
+
+
+Translate = Callable[[str, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingTemplate:
+    """One finding kind: how to read its values out of the stored message, and what to say in each language."""
+
+    pattern: re.Pattern[str]  # matches the whole stored (English) message of today's untyped findings
+    zh: str
+    en: str
+    raw: frozenset[str] = frozenset()  # placeholders that hold portal-supplied text
+    translate: Mapping[str, Translate] = field(default_factory=dict)  # placeholders said per language
+
+
+def _words(mapping: Mapping[str, tuple[str, str]]) -> Translate:
+    return lambda value, lang: mapping.get(value, (value, value))[0 if lang == "zh" else 1]
+
+
+def _unquote(value: str) -> str:
+    """A Python repr in a stored message ('暂无'), read back as the text it quoted."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _file_errors(value: str, lang: str) -> str:
+    """'type-error ×5, blank-row ×1' with each error type said in the language."""
+    items = []
+    for item in value.split(", "):
+        kind, sep, count = item.partition(" ×")
+        items.append(f"{file_error_name(kind, lang)}{sep}{count}" if kind in FILE_ERRORS else item)
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def _fetch_reason(value: str, lang: str) -> str:
+    cap = re.fullmatch(r"larger than the ([\d,]+)-byte cap; not validated", value)
+    if cap:
+        return f"超过 {cap[1]} 字节上限，未校验" if lang == "zh" else value
+    if value.startswith("refused "):
+        return "被地址防护拒绝" if lang == "zh" else "refused by the address guard"
+    if re.fullmatch(r"HTTP \d{3}", value) or "×" in value:
+        return _file_errors(value, lang)
+    return value
+
+
+def _domains(value: str, lang: str) -> str:
+    names = [domain_name(n, lang) for n in value.split("、") if n]
+    return ("、" if lang == "zh" else ", ").join(names)
+
+
+def _frequency_code(value: str, lang: str) -> str:
+    return frequency_name(value, lang) if value and value not in _UNKNOWN_VALUES else label("unknown", lang)
+
+
+def _t(pattern: str, zh: str, en: str, raw: tuple[str, ...] = (), **translate: Translate) -> FindingTemplate:
+    return FindingTemplate(re.compile(pattern, re.S), zh, en, frozenset(raw), translate)
+
+
+_WORKS = {"works": ("可用", "works"), "fails": ("不可用", "fails"),
+          "fails or is not offered": ("不可用或未提供", "fails or is not offered")}
+
+# Keyed by the finding's measure id (its code until findings are typed); the first matching template wins.
+FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
+    "catalogue_published": (
+        _t(r"the harvest found no datasets: no open catalogue could be read",
+           "采集未获得任何数据集：无法读取开放目录", "the harvest found no datasets: no open catalogue could be read"),
+    ),
+    "category_share": (
+        _t(r"no theme or sector category; only findable by search",
+           "没有主题或行业分类，只能通过搜索找到", "no theme or sector category; only findable by search"),
+    ),
+    "specific_category_share": (
+        _t(r"only in catch-all category (?P<labels>.+)", "仅归入兜底分类 {labels}",
+           "only in the catch-all category {labels}", raw=("labels",)),
+    ),
+    "largest_category_share": (
+        _t(r"(?P<share>\d+%) of categorised datasets sit in one category \((?P<label>.+)\): "
+           r"the classification does not help browsing",
+           "{share} 的已分类数据集集中在同一分类（{label}），分类无助于浏览",
+           "{share} of categorised datasets sit in one category ({label}): the classification does not help "
+           "browsing", raw=("label",)),
+    ),
+    "search_available": (
+        _t(r"keyword search (?P<search>works|fails), filtering by category (?P<filter>works|fails or is not offered)",
+           "关键词检索{search}，按分类筛选{filter}", "keyword search {search}, filtering by category {filter}",
+           search=_words(_WORKS), filter=_words(_WORKS)),
+    ),
+    "field_list_share": (
+        _t(r"no field list \(数据项说明\) published", "未发布数据项（字段）说明", "no field list published"),
+    ),
+    "fields_described_share": (
+        _t(r"only (?P<described>\S+) of (?P<count>\S+) fields have a description that says more than the field name",
+           "{count} 个字段中仅 {described} 个有超出字段名的说明",
+           "only {described} of {count} fields have a description that says more than the field name"),
+    ),
+    "declared_fields_match_share": (
+        _t(r"(?P<url>\S+): declared fields missing from the file (?P<missing>\[.*?\]), "
+           r"file columns not declared (?P<extra>\[.*\])",
+           "{url}：文件缺少已声明的字段 {missing}，文件中有未声明的列 {extra}",
+           "{url}: declared fields missing from the file {missing}, file columns not declared {extra}",
+           raw=("url", "missing", "extra")),
+    ),
+    "frequency_declared_share": (
+        _t(r"no update frequency declared", "未声明更新频率", "no update frequency declared"),
+        _t(r"declared update frequency (?P<label>'.*'|\".*\") is not (?:one odq can normalise|a frequency)",
+           "声明的更新频率“{label}”无法识别为标准频率", "the declared update frequency “{label}” is not one odq "
+           "can normalise", raw=("label",), label=lambda v, _lang: _unquote(v)),
+        # Older assessments wrote a missing label as nan (nothing was declared) and others without quotes.
+        _t(r"declared update frequency (?:nan|None|<NA>) is not (?:one odq can normalise|a frequency)",
+           "未声明更新频率", "no update frequency declared"),
+        _t(r"declared update frequency (?P<label>.+) is not (?:one odq can normalise|a frequency)",
+           "声明的更新频率“{label}”无法识别为标准频率", "the declared update frequency “{label}” is not one odq "
+           "can normalise", raw=("label",)),
+    ),
+    "timely_share": (
+        _t(r"declared (?P<raw>.*?) \((?P<name>[^()]*?), (?P<code>[^(),]*)\); last modified (?P<modified>\S+), "
+           r"(?P<age>\S+) days before the harvest \(allowed (?P<allowed>\S+)\)",
+           "声明更新频率“{raw}”（{code}），最后更新于 {modified}，距采集 {age} 天（允许 {allowed} 天）",
+           "declared “{raw}” ({code}); last modified {modified}, {age} days before the harvest (allowed {allowed})",
+           raw=("raw",), code=_frequency_code),
+    ),
+    "observed_cadence_share": (
+        _t(r"declared (?P<raw>.*) but `modified` did not change over (?P<span>\S+) days of harvests",
+           "声明更新频率“{raw}”，但 {span} 天内的历次采集中更新时间从未变化",
+           "declared “{raw}” but the modified date did not change over {span} days of harvests", raw=("raw",)),
+    ),
+    "impossible_dates": (
+        _t(r"modified date (?P<date>\S+) is after the harvest", "更新日期 {date} 晚于采集时间",
+           "modified date {date} is after the harvest", raw=("date",)),
+        _t(r"(?P<field>[\w.]+): (?P<value>'.*'|\".*\") is not a plausible date \(year (?P<year>\d+)\)",
+           "{field} 的日期 {value} 不合理（{year} 年）", "{field}: {value} is not a plausible date (year {year})",
+           raw=("field", "value"), value=lambda v, _lang: _unquote(v)),
+        _t(r"(?P<field>[\w.]+): (?P<value>'.*'|\".*\") is not (?:a valid date|a date odq can read).*",
+           "{field} 的 {value} 不是可识别的日期", "{field}: {value} is not a date odq can read",
+           raw=("field", "value"), value=lambda v, _lang: _unquote(v)),
+    ),
+    "machine_readable_share": (
+        _t(r"only no recognised format: nothing machine-readable", "没有可识别的格式，无机器可读格式",
+           "no recognised format: nothing machine-readable"),
+        _t(r"only (?P<formats>.+): nothing machine-readable", "仅有 {formats} 格式，无机器可读格式",
+           "only {formats}: nothing machine-readable"),
+    ),
+    "open_format_share": (
+        _t(r"only no recognised format: no open format", "没有可识别的格式，无开放格式",
+           "no recognised format: no open format"),
+        _t(r"only (?P<formats>.+): no open format", "仅有 {formats} 格式，无开放格式",
+           "only {formats}: no open format"),
+    ),
+    "api_share": (_t(r"no API access", "未提供数据接口（API）", "no API access"),),
+    "links_alive_share": (
+        _t(r"broken link: (?P<url>\S+) → (?P<reason>HTTP \d{3})", "链接失效：{url} → {reason}",
+           "broken link: {url} → {reason}", raw=("url",)),
+        _t(r"broken link: (?P<links>.+)", "链接失效：{links}", "broken link: {links}", raw=("links",)),
+    ),
+    "declared_format_matches_share": (
+        _t(r"(?P<url>\S+): declared (?P<format>\S+) but served (?P<type>.+)",
+           "{url}：声明为 {format}，实际返回 {type}", "{url}: declared {format} but served {type}",
+           raw=("url", "type")),
+    ),
+    "valid_file_share": (
+        _t(r"(?P<url>\S+): (?P<reason>.*) \(encoding (?P<encoding>[^()]*)\)",
+           "{url}：{reason}（编码 {encoding}）", "{url}: {reason} (encoding {encoding})",
+           raw=("url", "encoding"), reason=_fetch_reason),
+    ),
+    "empty_datasets": (
+        _t(r"the dataset has no distribution: nothing to download or call",
+           "数据集没有任何资源：无可下载或调用的内容", "the dataset has no distribution: nothing to download or call"),
+    ),
+    "tiny_datasets": (
+        _t(r"the portal says the dataset holds (?P<records>\S+) records", "平台称该数据集仅有 {records} 条记录",
+           "the portal says the dataset holds {records} records"),
+    ),
+    "domains_covered": (
+        _t(r"no \(or fewer than (?P<n>\d+)\) datasets in: (?P<missing>.*)",
+           "以下领域没有（或少于 {n} 个）数据集：{missing}", "no (or fewer than {n}) datasets in: {missing}",
+           missing=_domains),
+    ),
+    "data_request_available": (
+        _t(r"neither the profile nor the portal's API shows a data-request function; .*",
+           "平台配置和接口均未显示数据开放申请功能，请人工核查平台并在平台配置中记录",
+           "neither the profile nor the portal's API shows a data-request function; check the portal by hand and "
+           "record it under data_request.available"),
+        _t(r"no data-request \(申请数据开放\) function on the portal", "平台没有申请数据开放功能",
+           "no data-request function on the portal"),
+    ),
+    "data_request_reply_share": (
+        _t(r"data request (?P<title>'.*'|\".*\") answered after (?P<days>\d+) days",
+           "数据开放申请“{title}”在 {days} 天后才答复", "data request “{title}” answered after {days} days",
+           raw=("title",), title=lambda v, _lang: _unquote(v)),
+        _t(r"data request (?P<title>'.*'|\".*\") unanswered for (?P<days>\d+) days",
+           "数据开放申请“{title}”已 {days} 天未答复", "data request “{title}” unanswered for {days} days",
+           raw=("title",), title=lambda v, _lang: _unquote(v)),
+    ),
+    "usage_published_share": (
+        _t(r"no views, downloads or API calls published", "未公布浏览量、下载量或接口调用量",
+           "no views, downloads or API calls published"),
+    ),
+}
+
+# Typed findings (code + values), once checks store them: a code's template here wins over the stored message.
+TYPED_TEMPLATES: dict[str, FindingTemplate] = {}
+
+
+def _value_text(value: Any, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in _UNKNOWN_VALUES:
+        return label("unknown", lang)
+    return str(value)
+
+
+def _fill(template: FindingTemplate, values: Mapping[str, Any], lang: str) -> list[Part]:
+    parts: list[Part] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template.zh if lang == "zh" else template.en):
+        if literal:
+            parts.append(Part(literal))
+        if name is None:
+            continue
+        text = _value_text(values.get(name), lang)
+        if name in template.translate and text != label("unknown", lang):
+            text = template.translate[name](text, lang)
+        parts.append(Part(text, raw=name in template.raw))
+    return parts
+
+
+def finding_parts(finding: Mapping[str, Any], lang: str) -> list[Part]:
+    """A finding said in the language: its typed template, else the catalogue's template for its measure read
+    against the stored message, else the stored message itself, marked as raw text under the family's name."""
+    code, values = finding.get("code"), finding.get("values")
+    if code in TYPED_TEMPLATES and isinstance(values, Mapping):
+        return _fill(TYPED_TEMPLATES[str(code)], values, lang)
+    message = str(finding.get("message") or "")
+    for template in FINDING_TEMPLATES.get(str(finding.get("measure_id")), ()):
+        match = template.pattern.fullmatch(message)
+        if match:
+            return _fill(template, match.groupdict(), lang)
+    message = _MISSING_TOKEN.sub(label("unknown", lang), message)
+    if lang == "zh":
+        return [Part(f"{family_title(str(finding.get('family')), lang)}问题（原文）："), Part(message, raw=True)]
+    return [Part(message, raw=True)]
+
+
+def finding_text(finding: Mapping[str, Any], lang: str) -> str:
+    """A finding as plain text in the language (Markdown, JSON, spreadsheets)."""
+    return "".join(part.text for part in finding_parts(finding, lang))
