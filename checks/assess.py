@@ -27,7 +27,7 @@ class AssessOptions:
     link_reuse_days: float = 7.0
     validate_files: bool = True
     file_sample: int = 20
-    min_domain_datasets: int = 1
+    min_domain_datasets: int | None = None  # None: the N of the indicator profiles' coverage scorers
     workers: int = 8
 
 
@@ -97,7 +97,7 @@ def assess_harvest(
         fields.evaluate(catalogue),
         frequency.evaluate(catalogue),
         formats.evaluate(catalogue),
-        domains.evaluate(catalogue, options.min_domain_datasets),
+        domains.evaluate(catalogue, domain_threshold(options)),
         usage.evaluate(catalogue),
     ]
     timings["measures"] = time.perf_counter() - t0
@@ -109,6 +109,15 @@ def assess_harvest(
     store.save_assessment(harvest_id, measures, findings)
     timings["total"] = time.perf_counter() - started
     return Assessment(harvest_id, measures, findings, total, {k: round(v, 3) for k, v in timings.items()})
+
+
+def domain_threshold(options: AssessOptions) -> int:
+    """The N datasets that make a domain covered: the option when given, else the N the indicator profiles score."""
+    if options.min_domain_datasets is not None:
+        return options.min_domain_datasets
+    from checks.scoring import coverage_threshold
+
+    return coverage_threshold() or 1  # no system scores coverage: a domain with any dataset is covered
 
 
 def _validate_sample(store: Store, http: Http, catalogue: Catalogue, options: AssessOptions) -> list[dict[str, Any]]:

@@ -521,3 +521,13 @@ def rank(composites: Mapping[str, float]) -> list[Ranked]:
     for r in ranked:
         counts[r.rank] = counts.get(r.rank, 0) + 1
     return [Ranked(r.portal_id, r.composite, r.rank, counts[r.rank] > 1) for r in ranked]
+
+
+def coverage_threshold(systems: Iterable[Mapping[str, Any]] | None = None) -> int | None:
+    """How many datasets make a domain covered under the indicator systems (the highest N when they differ), so the
+    measure that is displayed is counted with the N that is scored."""
+    systems = load_systems() if systems is None else systems
+    found = [component.get("min_datasets") for system in systems for indicator in system["indicators"]
+             for point in indicator["points"] for component in point["measures"]
+             if component["measure"] == "domains_covered"]
+    return max((int(n) for n in found if n), default=None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from markupsafe import Markup
@@ -73,23 +72,12 @@ def stars(family: Mapping[str, Any], lang: str) -> Markup | None:
 PALETTE_STARS = ("#c43d3d", "#d9643a", "#e0a31a", "#3a9d4f", "#2f7bd8", "#17324d")
 
 
-@cache
-def _coverage_threshold() -> int | None:
-    """How many datasets make a domain covered in the shipped indicator systems (the highest, to be safe)."""
-    from checks.scoring import load_systems
-
-    found = [component.get("min_datasets") for system in load_systems() for indicator in system["indicators"]
-             for point in indicator["points"] for component in point["measures"]
-             if component["measure"] == "domains_covered"]
-    return max((int(n) for n in found if n), default=None)
-
-
 def domains(family: Mapping[str, Any], lang: str) -> Markup | None:
     measure = _measure(family, "domains_covered")
     counts = ((measure or {}).get("detail") or {}).get("counts")
     if not counts:
         return None
-    threshold = _coverage_threshold() or int(measure["detail"].get("min_datasets") or 1)
+    threshold = int(measure["detail"].get("min_datasets") or 1)  # the N the measure was counted with
     data = [Datum(domain_name(name, lang), float(n), GOOD if n >= threshold else BAD) for name, n in counts.items()]
     return bar_chart(data, title=_say("domains", lang), label_width=300 if lang == "en" else 120,
                      threshold=(threshold, _say("covered_at", lang, n=threshold)))

@@ -97,6 +97,20 @@ def test_data_requests_and_showcases_are_read_from_the_portal_api(demo):
     assert measures["showcases"]["value"] == 3
 
 
+
+def test_the_displayed_domain_coverage_is_counted_with_the_n_that_is_scored(demo):
+    """Both CSTC profiles count a domain as covered from 3 datasets (odq's default N): the measure shown in the
+    report and the coverage the score used must agree, domain by domain."""
+    measures = {m["measure_id"]: m for f in demo["report"]["families"] for m in f["measures"]}
+    coverage = measures["domains_covered"]
+    counts = coverage["detail"]["counts"]
+    assert coverage["detail"]["min_datasets"] == 3
+    assert coverage["value"] == sum(1 for n in counts.values() if n >= 3)
+    for scored in demo["report"]["scores"]:
+        components = [c for i in scored["indicators"] for p in i["assessment_points"] for c in p["components"]
+                      if c["measure"] == "domains_covered"]
+        assert components and all(c["value"] == coverage["value"] for c in components)
+
 # -- the commands after the demo, on a copy of its database ------------------------------------------------------
 @pytest.fixture
 def demo_db(demo, tmp_path):

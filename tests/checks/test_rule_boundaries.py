@@ -271,3 +271,22 @@ def test_data_request_answered_within_thirty_days():
     info = {"catalogue": {"data_requests": {"available": True, "items": items}}}
     spec, value, detail = usage.evaluate(catalogue(frame, info)).values["data_request_reply_share"]
     assert value == 0.5 and detail["judged"] == 2
+
+
+# ---------------------------------------------------------------- coverage as displayed = coverage as scored
+
+
+def test_the_assessed_coverage_uses_the_profiles_n_so_display_and_score_agree():
+    from checks import domains
+    from checks.assess import AssessOptions, domain_threshold
+
+    titles = ["医院名录", "社区卫生服务中心名录", "医疗机构执业信息", "中小学校名录", "幼儿园名录"]
+    frame = pd.DataFrame({"native_id": [f"d{i}" for i in range(len(titles))], "title": titles,
+                          "department": None, "publisher": None, "categories": [[] for _ in titles],
+                          "keywords": [[] for _ in titles]})
+    # Both shipped CSTC profiles: a domain is covered from 3 datasets (odq's default N) — 3 health, 2 education.
+    result = domains.evaluate(catalogue(frame), domain_threshold(AssessOptions()))
+    _spec, value, detail = result.values["domains_covered"]
+    assert value == 1
+    assert detail["min_datasets"] == 3 and detail["counts"]["教育"] == 2 and detail["counts"]["医疗卫生"] == 3
+    assert domain_threshold(AssessOptions(min_domain_datasets=2)) == 2
