@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks import classification, domains, fields, formats, frequency, usage
+from checks import classification, conformance, domains, fields, formats, frequency, usage
 from checks.catalogue import Catalogue, load_catalogue
 from checks.expectations import run_suites
 from checks.files import sample_files, validate_file
@@ -17,7 +17,7 @@ from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from harvester.http import Http
 from harvester.store import Store
 
-FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage")
+FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage", "conformance")
 
 
 @dataclass(slots=True)
@@ -99,6 +99,7 @@ def assess_harvest(
         formats.evaluate(catalogue),
         domains.evaluate(catalogue, domain_threshold(options)),
         usage.evaluate(catalogue),
+        conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
     ]
     timings["measures"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -109,6 +110,13 @@ def assess_harvest(
     store.save_assessment(harvest_id, measures, findings)
     timings["total"] = time.perf_counter() - started
     return Assessment(harvest_id, measures, findings, total, {k: round(v, 3) for k, v in timings.items()})
+
+
+def _raw_entries(store: Store, harvest_id: int, portal: dict[str, Any]) -> Any:
+    """The entries as the portal served them, for the schema a family's format has (data.json: POD)."""
+    if portal.get("software") != "datajson":
+        return None
+    return ((record.native_id, record.raw) for record in store.records(harvest_id, with_raw=True))
 
 
 def domain_threshold(options: AssessOptions) -> int:

@@ -23,6 +23,7 @@ FAMILY_MODULES = (
     "checks.formats",
     "checks.domains",
     "checks.usage",
+    "checks.conformance",
 )
 
 

@@ -75,6 +75,7 @@ FAMILY_TITLES: dict[str, tuple[str, str, str]] = {
     "formats": ("格式与调用便捷性", "Formats and ease of use", "3.4.2-3"),
     "domains": ("重点领域覆盖", "Coverage of the 12 domains", "3.4.2-4"),
     "usage": ("开发利用", "Development and use", "3.4.3"),
+    "conformance": ("元数据标准符合性", "Metadata standard conformance", ""),
 }
 
 TIERS: dict[str, str] = {"卓越": "outstanding", "优秀": "excellent", "良好": "good", "中等": "fair",
@@ -326,6 +327,10 @@ def _frequency_code(value: str, lang: str) -> str:
     return frequency_name(value, lang) if value and value not in _UNKNOWN_VALUES else label("unknown", lang)
 
 
+def _pod_schema(value: str, lang: str) -> str:
+    return {"federal": "联邦", "non-federal": "非联邦"}.get(value, value) if lang == "zh" else value
+
+
 def _t(pattern: str, zh: str, en: str, raw: tuple[str, ...] = (), **translate: Translate) -> FindingTemplate:
     return FindingTemplate(re.compile(pattern, re.S), zh, en, frozenset(raw), translate)
 
@@ -464,6 +469,11 @@ FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
         _t(r"data request (?P<title>'.*'|\".*\") unanswered for (?P<days>\d+) days",
            "数据开放申请“{title}”已 {days} 天未答复", "data request “{title}” unanswered for {days} days",
            raw=("title",), title=lambda v, _lang: _unquote(v)),
+    ),
+    "pod_conformant_share": (
+        _t(r"not valid against the POD (?P<schema>federal|non-federal) schema: (?P<errors>.*)",
+           "不符合 POD（DCAT-US 1.1）{schema}模式：{errors}", "not valid against the POD {schema} schema: {errors}",
+           raw=("errors",), schema=_pod_schema),
     ),
     "usage_published_share": (
         _t(r"no views, downloads or API calls published", "未公布浏览量、下载量或接口调用量",
