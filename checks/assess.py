@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks import classification, conformance, domains, fields, formats, frequency, usage
+from checks import classification, conformance, domains, fields, formats, frequency, portalwatch, usage
 from checks.catalogue import Catalogue, load_catalogue
 from checks.expectations import run_suites
 from checks.files import sample_files, validate_file
@@ -17,7 +17,7 @@ from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from harvester.http import Http
 from harvester.store import Store
 
-FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage", "conformance")
+FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage", "conformance", "portalwatch")
 
 
 @dataclass(slots=True)
@@ -100,6 +100,7 @@ def assess_harvest(
         domains.evaluate(catalogue, domain_threshold(options)),
         usage.evaluate(catalogue),
         conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
+        portalwatch.evaluate(store.records(harvest_id)),
     ]
     timings["measures"] = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -24,6 +24,7 @@ FAMILY_MODULES = (
     "checks.domains",
     "checks.usage",
     "checks.conformance",
+    "checks.portalwatch",
 )
 
 

@@ -76,6 +76,7 @@ FAMILY_TITLES: dict[str, tuple[str, str, str]] = {
     "domains": ("重点领域覆盖", "Coverage of the 12 domains", "3.4.2-4"),
     "usage": ("开发利用", "Development and use", "3.4.3"),
     "conformance": ("元数据标准符合性", "Metadata standard conformance", ""),
+    "portalwatch": ("Open Data Portal Watch 元数据质量指标", "Open Data Portal Watch metadata quality", ""),
 }
 
 TIERS: dict[str, str] = {"卓越": "outstanding", "优秀": "excellent", "良好": "good", "中等": "fair",
