@@ -13,7 +13,9 @@ from checks.scoring import load_systems, score
 from harvester.http import Http, Politeness
 from harvester.run import HarvestResult, run_harvest
 from harvester.store import Store
+from reports.dqv import harvest_quality_graph
 from reports.model import build_report
+from reports.rdf import FORMATS, serialise
 from reports.render import write_report
 
 
@@ -69,4 +71,8 @@ def assess_and_score(
 
 
 def report(store: Store, portal_id: str, out_dir: Path, lang: str = "zh") -> Path:
-    return write_report(build_report(store, portal_id), out_dir, lang=lang)
+    """The portal's report, with its measures as W3C DQV (Turtle and JSON-LD) beside it."""
+    content = build_report(store, portal_id)
+    quality = harvest_quality_graph(store, portal_id)
+    attachments = {f"quality{suffix}": serialise(quality, fmt) for fmt, suffix in FORMATS.items()}
+    return write_report(content, out_dir, lang=lang, attachments=attachments)

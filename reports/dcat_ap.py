@@ -31,7 +31,6 @@ EU_FREQUENCIES = (
     "MONTHLY_3", "BIMONTHLY", "QUARTERLY", "ANNUAL", "ANNUAL_2", "ANNUAL_3", "BIENNIAL", "TRIENNIAL",
     "QUADRENNIAL", "QUINQUENNIAL", "DECENNIAL", "IRREG", "NEVER", "AS_NEEDED", "NOT_PLANNED", "UNKNOWN", "OTHER",
 )
-FORMATS = ("turtle", "json-ld")
 LEFT_OUT = ("usage figures (views, downloads, API calls), field lists, record counts and the sector, region and "
             "open-type classifications have no DCAT-AP property and are not exported")
 
@@ -79,6 +78,11 @@ def web_iri(value: str | None) -> URIRef | None:
 def dataset_iri(portal_id: str, native_id: str) -> URIRef:
     # A URN, not a web address on the portal's domain that would not resolve; dct:identifier keeps the native id.
     return URIRef(f"urn:odq:{quote(portal_id, safe='')}:dataset:{quote(native_id, safe='')}")
+
+
+def catalogue_iri(portal_id: str, harvest_id: int) -> URIRef:
+    """One harvest of a portal's catalogue (the DCAT-AP export's catalogue, what DQV measurements are computed on)."""
+    return URIRef(f"urn:odq:{quote(portal_id, safe='')}:catalogue:{harvest_id}")
 
 
 def _date(value: str | None) -> Literal | None:
@@ -181,7 +185,7 @@ def catalogue_graph(info: CatalogueInfo, records: Iterable[DatasetRecord]) -> Gr
     graph = Graph()
     for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("skos", SKOS), ("vcard", VCARD)):
         graph.bind(prefix, namespace)
-    catalogue = URIRef(f"urn:odq:{quote(info.portal_id, safe='')}:catalogue:{info.harvest_id}")
+    catalogue = catalogue_iri(info.portal_id, info.harvest_id)
     graph.add((catalogue, RDF.type, DCAT.Catalog))
     graph.add((catalogue, DCTERMS.title, Literal(info.name)))
     graph.add((catalogue, DCTERMS.description, Literal(
@@ -206,9 +210,3 @@ def harvest_graph(store: Store, portal_id: str, harvest_id: int | None = None) -
     info = CatalogueInfo(portal_id, portal.name, portal.url, harvest.id,
                          harvest.started_at.isoformat(timespec="seconds"))
     return catalogue_graph(info, store.records(harvest.id))
-
-
-def serialise(graph: Graph, fmt: str) -> bytes:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown DCAT-AP serialisation {fmt!r}: use {' or '.join(FORMATS)}")
-    return graph.serialize(format=fmt, encoding="utf-8")

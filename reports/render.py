@@ -124,8 +124,10 @@ def _environment(lang: str) -> Environment:
     return env
 
 
-def write_report(report: dict[str, Any], out_dir: Path, lang: str = "zh") -> Path:
-    """index.html and report.json in out_dir; one JSON per sampled file under files/.
+def write_report(report: dict[str, Any], out_dir: Path, lang: str = "zh",
+                 attachments: Mapping[str, bytes] | None = None) -> Path:
+    """index.html and report.json in out_dir; one JSON per sampled file under files/; `attachments` (file name →
+    bytes, e.g. the DQV measures) are written beside them and linked from the page.
 
     The Great Expectations results are rendered in the page itself: GX's own Data Docs load their scripts and
     styles from CDNs and show an empty page offline.
@@ -138,8 +140,10 @@ def write_report(report: dict[str, Any], out_dir: Path, lang: str = "zh") -> Pat
         name = f"file-{index:03d}.json"
         (files_dir / name).write_bytes(orjson.dumps(file_report, option=orjson.OPT_INDENT_2))
         file_links.append({"href": f"files/{name}", **file_report})
+    for name, body in (attachments or {}).items():
+        (out_dir / name).write_bytes(body)
     html = _environment(lang).get_template("report.html.j2").render(
-        r=report, L=messages.labels(lang), lang=lang, files=file_links,
+        r=report, L=messages.labels(lang), lang=lang, files=file_links, attachments=list(attachments or {}),
     )
     path = out_dir / "index.html"
     path.write_text(html, encoding="utf-8")

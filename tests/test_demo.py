@@ -111,6 +111,25 @@ def test_the_displayed_domain_coverage_is_counted_with_the_n_that_is_scored(demo
                       if c["measure"] == "domains_covered"]
         assert components and all(c["value"] == coverage["value"] for c in components)
 
+
+def test_the_measures_are_published_beside_the_report_as_w3c_dqv(demo):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    dqv = "http://www.w3.org/ns/dqv#"
+    assert 'href="quality.ttl"' in demo["html"] and 'href="quality.jsonld"' in demo["html"]
+    turtle = Graph().parse(demo["dir"] / "quality.ttl", format="turtle")
+    jsonld = Graph().parse(demo["dir"] / "quality.jsonld", format="json-ld")
+    assert len(turtle) == len(jsonld) > 0
+    measured = [m for f in demo["report"]["families"] for m in f["measures"] if m["value"] is not None]
+    measurements = set(turtle.subjects(RDF.type, URIRef(dqv + "QualityMeasurement")))
+    assert len(measurements) == len(measured)  # one per measured value; unknown ones are not written as 0
+    metrics = {str(turtle.value(m, URIRef(dqv + "isMeasurementOf"))) for m in measurements}
+    assert "https://data.wu.ac.at/portalwatch/quality#Access" in metrics  # Portal Watch's own metric IRI
+    assert "https://odq.example/ns/metric#timely_share" in metrics
+    targets = {str(o) for o in turtle.objects(None, URIRef("http://www.w3.org/ns/oa#hasTarget"))}
+    assert targets and all(t.startswith("urn:odq:demo-yunjiang:dataset:") for t in targets)
+
 # -- the commands after the demo, on a copy of its database ------------------------------------------------------
 @pytest.fixture
 def demo_db(demo, tmp_path):
