@@ -1,4 +1,4 @@
-"""The assessment of one harvest: link checks and file samples, the six families, GX suites, stored measures."""
+"""The assessment of one harvest: link checks and file samples, the measure families, GX suites, stored measures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks import classification, conformance, domains, fields, formats, frequency, portalwatch, usage
+import pandas as pd
+
+from checks import classification, conformance, domains, fields, formats, frequency, mqa, portalwatch, usage
 from checks.catalogue import Catalogue, load_catalogue
 from checks.expectations import run_suites
 from checks.files import sample_files, validate_file
@@ -17,7 +19,7 @@ from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from harvester.http import Http
 from harvester.store import Store
 
-FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage", "conformance", "portalwatch")
+FAMILIES = ("classification", "fields", "frequency", "formats", "domains", "usage", "conformance", "portalwatch", "mqa")
 
 
 @dataclass(slots=True)
@@ -92,6 +94,7 @@ def assess_harvest(
         timings["files"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    records = list(store.records(harvest_id))  # the record-level families (Portal Watch, MQA) read them once
     results = [
         classification.evaluate(catalogue),
         fields.evaluate(catalogue),
@@ -100,7 +103,8 @@ def assess_harvest(
         domains.evaluate(catalogue, domain_threshold(options)),
         usage.evaluate(catalogue),
         conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
-        portalwatch.evaluate(store.records(harvest_id)),
+        portalwatch.evaluate(records),
+        mqa.evaluate(records, _link_verdicts(catalogue)),
     ]
     timings["measures"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -118,6 +122,15 @@ def _raw_entries(store: Store, harvest_id: int, portal: dict[str, Any]) -> Any:
     if portal.get("software") != "datajson":
         return None
     return ((record.native_id, record.raw) for record in store.records(harvest_id, with_raw=True))
+
+
+def _link_verdicts(catalogue: Catalogue) -> dict[str, bool | None]:
+    """Each checked URL's answer: True (2xx/3xx), False (dead), None (unknown: the check failed on odq's side)."""
+    links = catalogue.links
+    if links is None or links.empty:
+        return {}
+    pairs = zip(links["url"], links["alive"], strict=True)
+    return {url: (None if pd.isna(alive) else bool(alive)) for url, alive in pairs}
 
 
 def domain_threshold(options: AssessOptions) -> int:

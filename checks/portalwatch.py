@@ -12,16 +12,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import pandas as pd
 from urllib3.util import parse_url
 
 from checks.measures import FamilyResult, MeasureSpec
+from checks.per_dataset import add_mean, share, value_frame
 from harvester.records import DatasetRecord
 from harvester.vocab import format_info
 
 FAMILY = "portalwatch"
 IRI_BASE = "https://data.wu.ac.at/portalwatch/quality#"
-EXAMPLES = 10
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
@@ -46,10 +45,6 @@ def _spec(code: str, zh: str, en: str) -> MeasureSpec:
     return MeasureSpec(f"pw_{code}", FAMILY, "share", zh, en, good="high")
 
 
-def _share(flags: list[bool]) -> float | None:
-    return sum(flags) / len(flags) if flags else None
-
-
 def is_http_url(value: str | None) -> bool:
     """Syntactically an http(s) URL with a host, read by the parser the HTTP client connects with."""
     if not value or any(c.isspace() for c in value.strip()):
@@ -72,11 +67,11 @@ def _declared(record: DatasetRecord) -> list[tuple[str | None, str | None]]:
 
 def _access(record: DatasetRecord) -> float:
     # odq's reading: a dataset without any distribution gives no access information, so it scores 0.
-    return _share([bool(d.access_url or d.download_url) for d in record.distributions]) or 0.0
+    return share([bool(d.access_url or d.download_url) for d in record.distributions]) or 0.0
 
 
 def _access_url(record: DatasetRecord) -> float | None:
-    return _share([is_http_url(u) for u in _urls(record)])
+    return share([is_http_url(u) for u in _urls(record)])
 
 
 def _contact(record: DatasetRecord) -> float:
@@ -96,17 +91,17 @@ def _contact_url(record: DatasetRecord) -> float | None:
 
 def _date(record: DatasetRecord) -> float:
     # odq's reading: the dataset's creation (issued) and modification dates; distributions carry no creation date.
-    return _share([bool(record.issued), bool(record.modified)]) or 0.0
+    return share([bool(record.issued), bool(record.modified)]) or 0.0
 
 
 def _date_format(record: DatasetRecord) -> float | None:
     readable = sum(1 for v in (record.issued, record.modified) if v)
     unreadable = sum(1 for p in record.problems if _DATE_PROBLEM.search(p))
-    return _share([True] * readable + [False] * unreadable)
+    return share([True] * readable + [False] * unreadable)
 
 
 def _discovery(record: DatasetRecord) -> float:
-    return _share([bool(record.title and record.title.strip()), bool(record.description), bool(record.keywords)]) \
+    return share([bool(record.title and record.title.strip()), bool(record.description), bool(record.keywords)]) \
         or 0.0
 
 
@@ -117,12 +112,12 @@ def _file_format(record: DatasetRecord) -> float | None:
         info = format_info(code)
         return bool(info and info.media_types) or bool(
             media_type and info and media_type.split(";")[0].strip().lower() in info.media_types)
-    return _share([registered(code, media) for code, media in _declared(record)])
+    return share([registered(code, media) for code, media in _declared(record)])
 
 
-def _flag_share(flag: str) -> Callable[[DatasetRecord], float | None]:
+def _flagshare(flag: str) -> Callable[[DatasetRecord], float | None]:
     def value(record: DatasetRecord) -> float | None:
-        return _share([bool(getattr(format_info(code), flag, False)) for code, _media in _declared(record)])
+        return share([bool(getattr(format_info(code), flag, False)) for code, _media in _declared(record)])
     return value
 
 
@@ -165,9 +160,9 @@ METRICS: tuple[Metric, ...] = (
                  "licences mapped to the opendefinition.org list (License)"),
            "coli", "License", "Conformance", _not_assessed),
     Metric(_spec("opma", "格式机器可读（MachineRead）", "machine-readable formats (MachineRead)"),
-           "opma", "MachineRead", "OpenData", _flag_share("machine_readable")),
+           "opma", "MachineRead", "OpenData", _flagshare("machine_readable")),
     Metric(_spec("opfo", "格式开放（OpenFormat）", "open formats (OpenFormat)"),
-           "opfo", "OpenFormat", "OpenData", _flag_share("non_proprietary")),
+           "opfo", "OpenFormat", "OpenData", _flagshare("non_proprietary")),
     Metric(_spec("opli", "许可协议符合开放定义（OpenLicense）",
                  "licences conforming to the Open Definition (OpenLicense)"),
            "opli", "OpenLicense", "OpenData", _not_assessed),
@@ -186,20 +181,11 @@ NOT_ASSESSED_REASON = "not assessed: needs the Open Definition licence list, whi
 
 def evaluate(records: Iterable[DatasetRecord]) -> FamilyResult:
     result = FamilyResult(FAMILY)
-    rows = {}
-    titles = {}
-    for record in records:
-        rows[record.native_id] = [metric.value(record) for metric in METRICS]
-        titles[record.native_id] = record.title
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=[m.code for m in METRICS], dtype="float64")
+    frame, titles = value_frame(records, [(m.code, m.value) for m in METRICS])
     for metric in METRICS:
-        column = frame[metric.code] if len(frame) else pd.Series(dtype="float64")
-        applicable = column.dropna()
         if metric.value is _not_assessed:
             result.value(metric.spec, None, reason=NOT_ASSESSED_REASON, iri=metric.iri, code=metric.code)
             continue
-        worst = applicable.sort_values(kind="stable").head(EXAMPLES)
-        result.value(metric.spec, float(applicable.mean()) if len(applicable) else None,
-                     iri=metric.iri, code=metric.code, dimension=metric.dimension, applicable=int(len(applicable)),
-                     examples=[titles[i] for i in worst.index if worst[i] < 1])
+        add_mean(result, metric.spec, frame[metric.code], titles, iri=metric.iri, code=metric.code,
+                 dimension=metric.dimension)
     return result

@@ -25,6 +25,7 @@ FAMILY_MODULES = (
     "checks.usage",
     "checks.conformance",
     "checks.portalwatch",
+    "checks.mqa",
 )
 
 

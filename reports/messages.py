@@ -79,6 +79,7 @@ FAMILY_TITLES: dict[str, tuple[str, str, str]] = {
     "usage": ("开发利用", "Development and use", "3.4.3"),
     "conformance": ("元数据标准符合性", "Metadata standard conformance", ""),
     "portalwatch": ("Open Data Portal Watch 元数据质量指标", "Open Data Portal Watch metadata quality", ""),
+    "mqa": ("欧盟元数据质量评估（MQA）指标", "EU Metadata Quality Assessment (MQA) indicators", ""),
 }
 
 TIERS: dict[str, str] = {"卓越": "outstanding", "优秀": "excellent", "良好": "good", "中等": "fair",

@@ -127,11 +127,11 @@ def point(indicator: dict[str, Any], point_id: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- shipped profiles
 
 
-def test_both_shipped_systems_load_and_validate():
+def test_the_shipped_systems_load_and_validate():
     systems = load_systems()
-    assert {s["id"] for s in systems} == {WEBSITE, DIGITAL_GOVERNMENT}
+    assert {s["id"] for s in systems} == {WEBSITE, DIGITAL_GOVERNMENT, "eu-mqa"}
     assert len(systems) == len(indicator_paths())
-    for system_id in (WEBSITE, DIGITAL_GOVERNMENT):
+    for system_id in (WEBSITE, DIGITAL_GOVERNMENT, "eu-mqa"):
         assert load_system(system_id)["id"] == system_id
         assert load_system(str(PROFILES_DIR / "indicators" / f"{system_id}.yaml"))["id"] == system_id
 
