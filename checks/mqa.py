@@ -12,9 +12,11 @@ that was not checked is unknown, never a failure.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from checks.measures import FamilyResult, MeasureSpec
+from checks import shacl
+from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from checks.per_dataset import PerDataset, add_mean, best, share, value_frame
 from harvester.records import DatasetRecord, Distribution
 from harvester.vocab import format_info, normalise_format
@@ -26,6 +28,8 @@ IANA = ("https://www.iana.org/assignments/media-types/", "http://www.iana.org/as
 # The EU access-right authority table's codes (publications.europa.eu/resource/authority/access-right).
 ACCESS_RIGHTS = ("PUBLIC", "RESTRICTED", "NON_PUBLIC", "CONFIDENTIAL", "NORMAL", "SENSITIVE")
 NOT_MAPPED = "not assessed: odq's record model has no field for it yet"
+MQA_DCAT_AP_VERSION = "2.1.1"  # the release data.europa.eu's MQA validated against in 2021–2024
+SHACL_PER_FINDING = 5
 
 
 def _spec(key: str, zh: str, en: str) -> MeasureSpec:
@@ -137,10 +141,37 @@ def judges(links: Mapping[str, bool | None]) -> list[tuple[MeasureSpec, PerDatas
 
 def evaluate(records: Iterable[DatasetRecord], links: Mapping[str, bool | None] | None = None) -> FamilyResult:
     result = FamilyResult(FAMILY)
+    records = list(records)
     rules = judges(links or {})
     frame, titles = value_frame(records, [(spec.id, judge) for spec, judge in rules])
     for spec, _judge in rules:
         add_mean(result, spec, frame[spec.id], titles)
-    result.value(DCAT_AP, None, reason="not assessed: DCAT-AP SHACL validation is not part of odq yet")
+    _dcat_ap(records, result)
     result.value(RIGHTS, None, reason=NOT_MAPPED + " (dct:rights)")
     return result
+
+
+def _dcat_ap(records: list[DatasetRecord], result: FamilyResult) -> None:
+    """The share of datasets whose DCAT-AP rendering conforms to the 2.1.1 shapes (what the MQA validated)."""
+    folder = shacl.shapes_dir()
+    if folder is None:
+        result.value(DCAT_AP, None, reason=f"not assessed: the DCAT-AP SHACL shapes are not configured "
+                                           f"(set {shacl.SHAPES_ENV})")
+        return
+    try:
+        conformance = shacl.validate_records(records, folder, MQA_DCAT_AP_VERSION)
+    except shacl.ShapesMissing as exc:
+        result.value(DCAT_AP, None, reason=f"not assessed: {exc}")
+        return
+    failing = conformance.failing()
+    grouped = shacl.by_dataset(conformance)
+    paths = Counter(v.path for v in conformance.violations if v.severity == "Violation")
+    result.value(DCAT_AP, 1 - len(failing) / len(records) if records else None, version=conformance.version,
+                 datasets=len(records), failed=len(failing), violations_by_path=dict(paths.most_common(20)),
+                 not_evaluated_offline=list(conformance.not_evaluated),
+                 rendering="odq's DCAT-AP rendering of each record")
+    for native_id in sorted(failing)[:MAX_FINDINGS_PER_MEASURE]:
+        said = [f"{v.path}: {v.message}" for v in grouped[native_id] if v.severity == "Violation"]
+        shown = "; ".join(dict.fromkeys(said[:SHACL_PER_FINDING]))
+        result.findings.append({"family": FAMILY, "measure_id": DCAT_AP.id, "native_id": native_id, "title": None,
+                                "message": f"odq's DCAT-AP {conformance.version} rendering violates: {shown}"})

@@ -14,8 +14,8 @@ from urllib.parse import quote
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
+from harvester.dcat_ap import catalogue_iri, dataset_iri
 from harvester.store import Store
-from reports.dcat_ap import catalogue_iri, dataset_iri
 
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -10,13 +10,13 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
+from harvester.dcat_ap import CatalogueInfo, catalogue_graph, harvest_graph
 from harvester.records import Category, DatasetRecord, Distribution
 from harvester.run import run_harvest
 from odq.demo.catalogue import build_demo_portal
 from odq.demo.run import DEMO_PORTAL_ID, demo_profile
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
-from reports.dcat_ap import CatalogueInfo, catalogue_graph, harvest_graph
 from reports.rdf import serialise
 from tests.conftest import replay_profile
 

@@ -1,4 +1,5 @@
-"""A harvest as DCAT-AP (Turtle or JSON-LD, via rdflib): every family's records, so any DCAT tool can read them.
+"""Records as DCAT-AP (an rdflib graph, for export and for SHACL validation): any family's records, so any DCAT
+tool can read them.
 
 Records map to DCAT-AP classes and properties; controlled values use the EU vocabularies where odq's own
 vocabularies name them (file types, frequencies) and stay labelled literals on typed nodes otherwise. What DCAT-AP
@@ -31,6 +32,7 @@ EU_FREQUENCIES = (
     "MONTHLY_3", "BIMONTHLY", "QUARTERLY", "ANNUAL", "ANNUAL_2", "ANNUAL_3", "BIENNIAL", "TRIENNIAL",
     "QUADRENNIAL", "QUINQUENNIAL", "DECENNIAL", "IRREG", "NEVER", "AS_NEEDED", "NOT_PLANNED", "UNKNOWN", "OTHER",
 )
+VERSIONS = ("3.0.1", "2.1.1")  # DCAT-AP releases the rendering follows (2.1.1 is what the MQA validated against)
 LEFT_OUT = ("usage figures (views, downloads, API calls), field lists, record counts and the sector, region and "
             "open-type classifications have no DCAT-AP property and are not exported")
 
@@ -98,11 +100,19 @@ def _labelled(graph: Graph, kind: URIRef, label: str, predicate: URIRef = RDFS.l
     return node
 
 
+def _typed(graph: Graph, iri: URIRef, kind: URIRef) -> URIRef:
+    """An IRI of a controlled vocabulary, with the class DCAT-AP expects of it (what the vocabulary itself states;
+    said here so a validator without the EU vocabularies loaded sees it)."""
+    graph.add((iri, RDF.type, kind))
+    return iri
+
+
 def _iri_or_labelled(graph: Graph, value: str, kind: URIRef) -> URIRef | BNode:
-    return web_iri(value) if " " not in value.strip() and web_iri(value) else _labelled(graph, kind, value)
+    iri = web_iri(value) if " " not in value.strip() else None
+    return _typed(graph, iri, kind) if iri is not None else _labelled(graph, kind, value)
 
 
-def _add_distribution(graph: Graph, dataset: URIRef, distribution: Distribution) -> None:
+def _add_distribution(graph: Graph, dataset: URIRef, distribution: Distribution, version: str) -> None:
     node = BNode()
     graph.add((dataset, DCAT.distribution, node))
     graph.add((node, RDF.type, DCAT.Distribution))
@@ -115,13 +125,14 @@ def _add_distribution(graph: Graph, dataset: URIRef, distribution: Distribution)
         graph.add((node, DCTERMS.title, Literal(distribution.title)))
     format_iri = _format_iri(distribution.format)
     if format_iri:
-        graph.add((node, DCTERMS["format"], URIRef(format_iri)))
+        graph.add((node, DCTERMS["format"], _typed(graph, URIRef(format_iri), DCTERMS.MediaTypeOrExtent)))
     elif distribution.format_raw:
         graph.add((node, DCTERMS["format"], _labelled(graph, DCTERMS.MediaTypeOrExtent, distribution.format_raw)))
     if distribution.media_type and "/" in distribution.media_type and " " not in distribution.media_type:
-        graph.add((node, DCAT.mediaType, URIRef(IANA + distribution.media_type)))
+        graph.add((node, DCAT.mediaType, _typed(graph, URIRef(IANA + distribution.media_type), DCTERMS.MediaType)))
     if distribution.byte_size is not None:
-        graph.add((node, DCAT.byteSize, Literal(distribution.byte_size, datatype=XSD.nonNegativeInteger)))
+        size_type = XSD.decimal if version == "2.1.1" else XSD.nonNegativeInteger  # the release's own range
+        graph.add((node, DCAT.byteSize, Literal(str(distribution.byte_size), datatype=size_type)))
     if (modified := _date(distribution.modified)) is not None:
         graph.add((node, DCTERMS.modified, modified))
     if distribution.is_api and access is not None:
@@ -131,7 +142,7 @@ def _add_distribution(graph: Graph, dataset: URIRef, distribution: Distribution)
         graph.add((service, DCAT.endpointURL, access))
 
 
-def add_dataset(graph: Graph, catalogue: URIRef, record: DatasetRecord) -> URIRef:
+def add_dataset(graph: Graph, catalogue: URIRef, record: DatasetRecord, version: str = VERSIONS[0]) -> URIRef:
     subject = dataset_iri(record.portal_id, record.native_id)
     graph.add((catalogue, DCAT.dataset, subject))
     graph.add((subject, RDF.type, DCAT.Dataset))
@@ -159,7 +170,8 @@ def add_dataset(graph: Graph, catalogue: URIRef, record: DatasetRecord) -> URIRe
                    _iri_or_labelled(graph, record.access_rights, DCTERMS.RightsStatement)))
     if record.frequency_raw or record.frequency:
         iri = _frequency_iris().get(record.frequency or "")
-        frequency = URIRef(iri) if iri else _labelled(graph, DCTERMS.Frequency, record.frequency_raw or "", RDF.value)
+        frequency = (_typed(graph, URIRef(iri), DCTERMS.Frequency) if iri
+                     else _labelled(graph, DCTERMS.Frequency, record.frequency_raw or "", RDF.value))
         graph.add((subject, DCTERMS.accrualPeriodicity, frequency))
     for predicate, value in ((DCTERMS.issued, record.issued), (DCTERMS.modified, record.modified)):
         if (literal := _date(value)) is not None:
@@ -175,13 +187,15 @@ def add_dataset(graph: Graph, catalogue: URIRef, record: DatasetRecord) -> URIRe
             if (literal := _date(value.strip() or None)) is not None:
                 graph.add((period, predicate, literal))
     if (landing := web_iri(record.landing_url)) is not None:
-        graph.add((subject, DCAT.landingPage, landing))
+        graph.add((subject, DCAT.landingPage, _typed(graph, landing, FOAF.Document)))
     for distribution in record.distributions:
-        _add_distribution(graph, subject, distribution)
+        _add_distribution(graph, subject, distribution, version)
     return subject
 
 
-def catalogue_graph(info: CatalogueInfo, records: Iterable[DatasetRecord]) -> Graph:
+def catalogue_graph(info: CatalogueInfo, records: Iterable[DatasetRecord], version: str = VERSIONS[0]) -> Graph:
+    if version not in VERSIONS:
+        raise ValueError(f"unknown DCAT-AP release {version!r}: use {' or '.join(VERSIONS)}")
     graph = Graph()
     for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("skos", SKOS), ("vcard", VCARD)):
         graph.bind(prefix, namespace)
@@ -192,14 +206,16 @@ def catalogue_graph(info: CatalogueInfo, records: Iterable[DatasetRecord]) -> Gr
         f"The catalogue of {info.url} as harvested by odq on {info.harvested_at} (harvest {info.harvest_id}); "
         f"{LEFT_OUT}.")))
     if (homepage := web_iri(info.url)) is not None:
-        graph.add((catalogue, FOAF.homepage, homepage))
+        graph.add((catalogue, FOAF.homepage, _typed(graph, homepage, FOAF.Document)))
+    # DCAT-AP asks every catalogue for a publisher: the portal, as far as odq knows it.
+    graph.add((catalogue, DCTERMS.publisher, _labelled(graph, FOAF.Agent, info.name, FOAF.name)))
     graph.add((catalogue, DCTERMS.modified, Literal(info.harvested_at, datatype=XSD.dateTime)))
     for record in records:
-        add_dataset(graph, catalogue, record)
+        add_dataset(graph, catalogue, record, version)
     return graph
 
 
-def harvest_graph(store: Store, portal_id: str, harvest_id: int | None = None) -> Graph:
+def harvest_graph(store: Store, portal_id: str, harvest_id: int | None = None, version: str = VERSIONS[0]) -> Graph:
     """The DCAT-AP graph of a portal's current harvest (or of the harvest given)."""
     portal = store.portal(portal_id)
     if portal is None:
@@ -209,4 +225,4 @@ def harvest_graph(store: Store, portal_id: str, harvest_id: int | None = None) -
         raise LookupError(f"portal {portal_id!r} has no complete harvest to export")
     info = CatalogueInfo(portal_id, portal.name, portal.url, harvest.id,
                          harvest.started_at.isoformat(timespec="seconds"))
-    return catalogue_graph(info, store.records(harvest.id))
+    return catalogue_graph(info, store.records(harvest.id), version)
