@@ -9,6 +9,7 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
+from checks.recorded import RECORDED_AT, catalogue_time
 from harvester.vocab import frequencies, period_days
 
 FAMILY = "frequency"
@@ -43,7 +44,12 @@ def _names() -> dict[str, str]:
 def evaluate(catalogue: Catalogue) -> FamilyResult:
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
-    harvested = pd.Timestamp(catalogue.harvested_at)
+    when = catalogue_time(catalogue.portal, catalogue.harvested_at)
+    harvested = pd.Timestamp(when.at)  # the recording's time for a recorded catalogue, else the harvest's
+    before = "the recording" if when.recorded else "the harvest"
+    if when.recorded:
+        result.portal_finding(TIMELY, f"judged as of the recording, {when.at.isoformat(timespec='seconds')} "
+                                      f"(profile {RECORDED_AT}), not the harvest time")
 
     declared = frame["frequency"].notna()
     def undeclared_message(ids: pd.Index) -> pd.Series:
@@ -57,7 +63,12 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     codes = frame["frequency"].fillna("")
     # Continuous (实时) datasets should change at least daily.
     period = codes.map(lambda c: 1.0 if c == "continuous" else period_days(c)).astype("Float64")
-    modified = pd.to_datetime(frame["modified"], errors="coerce", format="ISO8601")
+    # 3.4.2-2 asks whether the data is updated: the data's own date where the portal gives one, else the record's.
+    record_modified = _dates(frame, "modified")
+    data_modified = _dates(frame, "data_modified")
+    by_data = data_modified.notna()
+    modified = data_modified.where(by_data, record_modified)
+    shown = _texts(frame, "data_modified").where(by_data, _texts(frame, "modified"))
     age = (harvested - modified).dt.total_seconds() / 86400
     allowed = period * (1 + GRACE_FACTOR) + GRACE_DAYS
     applicable = period.notna() & modified.notna()
@@ -67,34 +78,52 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
         return (
             "declared " + late["frequency_raw"].map(declared_label).fillna("")
             + " (" + late["frequency"].map(_names()).fillna("") + ")"
-            + "; last modified " + late["modified"].fillna("?").str[:10] + ", "
-            + age[ids].round().astype("Int64").astype(str) + " days before the harvest (allowed "
+            + by_data[ids].map({True: "; data updated ", False: "; last modified "})
+            + shown[ids].fillna("?").str[:10] + ", "
+            + age[ids].round().astype("Int64").astype(str) + f" days before {before} (allowed "
             + allowed[ids].round().astype("Int64").astype(str) + ")"
         )
 
     result.shares.append(ShareCheck(TIMELY, timely, late_message, mostly=0.8))
 
-    _observed(catalogue, period, harvested, result)
+    # The cadence over past harvests is about when odq read the portal, so it keeps the harvest times.
+    _observed(catalogue, period, pd.Timestamp(catalogue.harvested_at), result)
 
     fast = period.le(1.0).fillna(False) & (age > STALE_FAST_DAYS).fillna(False)
     result.value(STALE_FAST, int(fast.sum()), examples=frame.loc[fast, "title"].head(10).tolist())
 
-    future = (modified > harvested + pd.Timedelta(days=1)).fillna(False)
+    latest = harvested + pd.Timedelta(days=1)  # a day's slack for time zones and a recording dated by its day
+    future_record = (record_modified > latest).fillna(False)
+    future_data = (data_modified > latest).fillna(False)
     date_problems = frame["problems"].map(lambda found: [p for p in found if _DATE_PROBLEM.search(p)])
     repairs = frame["problems"].map(lambda found: [p for p in found if not _DATE_PROBLEM.search(p)])
-    result.value(BAD_DATES, int(future.sum() + date_problems.map(len).sum()),
-                 future=int(future.sum()), unreadable=int(date_problems.map(len).sum()))
+    future_count = int(future_record.sum() + future_data.sum())  # dates, not datasets: each is a wrong date
+    result.value(BAD_DATES, future_count + int(date_problems.map(len).sum()),
+                 future=future_count, unreadable=int(date_problems.map(len).sum()))
     result.value(REPAIRS, int(repairs.map(len).sum()), records=int(repairs.map(bool).sum()))
-    for native_id, row in frame.loc[future].iterrows():
-        result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
-                                "title": row["title"],
-                                "message": f"modified date {row['modified'][:10]} is after the harvest"})
+    for column, flagged, what in (("modified", future_record, "modified date"),
+                                  ("data_modified", future_data, "data update date")):
+        for native_id, row in frame.loc[flagged].iterrows():
+            result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
+                                    "title": row["title"],
+                                    "message": f"{what} {str(row[column])[:10]} is after {before}"})
     for spec, noted in ((BAD_DATES, date_problems), (REPAIRS, repairs)):
         listed = ({"family": FAMILY, "measure_id": spec.id, "native_id": native_id,
                    "title": frame.at[native_id, "title"], "message": problem}
                   for native_id, found in noted[noted.map(bool)].items() for problem in found)
         result.findings.extend(itertools.islice(listed, MAX_FINDINGS_PER_MEASURE))  # the count above stays whole
     return result
+
+
+def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A date column as stored text (missing as None); all missing where the catalogue has no such column."""
+    if column not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return frame[column].astype(object).where(frame[column].notna(), None)
+
+
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_datetime(_texts(frame, column), errors="coerce", format="ISO8601")
 
 
 def declared_label(raw: object) -> str | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -73,7 +75,10 @@ class DatasetRecord:
     frequency_raw: str | None = None
     frequency: str | None = None  # ISO 8601 duration (P1M) or a class: irregular/never/continuous/unknown
     issued: str | None = None  # ISO 8601 date-time, UTC when the portal says so
-    modified: str | None = None
+    modified: str | None = None  # the record's last change as the portal dates it (CKAN metadata_modified)
+    # When the data itself last changed, where the portal dates it apart from the record (Taiwan 資料資源更新時間,
+    # the newest distribution's modified date); None when the portal gives no such date.
+    data_modified: str | None = None
     spatial: str | None = None
     temporal: str | None = None
     fields: list[Field] = field(default_factory=list)
@@ -105,6 +110,23 @@ class DatasetRecord:
         data["distributions"] = [Distribution(**d) for d in data.get("distributions") or []]
         data["usage"] = Usage(**(data.get("usage") or {}))
         return cls(**data)
+
+
+def newest_date(dates: Iterable[str | None]) -> str | None:
+    """The latest of some ISO 8601 dates as harvester.dates writes them (naive UTC); None when there is none.
+    Compared as instants, so '2017-11-22T10:14:00' and '2017-11-22' order correctly."""
+    newest: tuple[datetime, str] | None = None
+    for text in dates:
+        if not text:
+            continue
+        try:
+            instant = datetime.fromisoformat(text)
+        except ValueError:
+            continue  # an adapter notes unreadable dates when it reads them; here they just do not count
+        instant = instant.astimezone(UTC).replace(tzinfo=None) if instant.tzinfo else instant
+        if newest is None or instant > newest[0]:
+            newest = (instant, text)
+    return newest[1] if newest else None
 
 
 def content_hash(*parts: bytes) -> str:

@@ -30,7 +30,7 @@ from harvester.adapters.values import too_deep, too_deep_message
 from harvester.encoding import detect_encoding, sniff_kind
 from harvester.http import FetchError, Http, Response
 from harvester.profiles import ProfileError, validate
-from harvester.records import DatasetRecord, Distribution, Field
+from harvester.records import DatasetRecord, Distribution, Field, newest_date
 
 # Columns a catalogue file may have: real catalogues have tens; a file with more is hostile or not a catalogue
 # (a 1.2 MB CSV can carry 200,000 empty columns). Rows of JSON catalogues are held to the same count of keys.
@@ -540,6 +540,8 @@ class CatalogueFileAdapter(Adapter):
         def build() -> DatasetRecord:
             record = self.mapping.record(self.portal_id, native_id, title, first, problems)
             record.distributions = self._distributions(kept, native_id, problems)
+            # Without a dataset-level data date, the data changed when its newest file did.
+            record.data_modified = record.data_modified or newest_date(d.modified for d in record.distributions)
             record.fields = _merge_fields(record.fields, self._linked_fields(first, native_id))
             record.raw = first.raw if len(kept) == 1 else {"rows": [row.raw for row in kept]}
             return record

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from harvester.dates import BadDate, parse_date
-from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
+from harvester.records import Category, DatasetRecord, Distribution, Field, Usage, newest_date
 from harvester.vocab import format_info, normalise_format, normalise_frequency, normalise_label
 
 # Values portals write for "none"; a profile's `placeholders` add to these.
@@ -266,6 +266,16 @@ class ColumnMapping:
             problems.append(f"{name}: {exc}")
             return None
 
+    def newest(self, name: str, values: Mapping[str, Any], problems: list[str]) -> str | None:
+        """The latest of the dates a column lists (one per file: '2017/11/22 10:14;2018/03/08 15:50')."""
+        dates = []
+        for text in self.items(name, values):
+            try:
+                dates.append(parse_date(text))
+            except BadDate as exc:
+                problems.append(f"{name}: {exc}")
+        return newest_date(dates)
+
     def fields(self, values: Mapping[str, Any]) -> list[Field]:
         spec = self.specs.get("fields")
         if spec is None:
@@ -354,6 +364,7 @@ class ColumnMapping:
             frequency=normalise_frequency(frequency_raw),
             issued=self.date("issued", values, problems),
             modified=self.date("modified", values, problems),
+            data_modified=self.newest("data_modified", values, problems),
             spatial=text["spatial"],
             temporal=text["temporal"],
             fields=self.fields(values),

@@ -18,10 +18,14 @@ from harvester.http import FetchError, Http
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
-# Where CKAN portals and their extensions put what the record model needs.
+# Where CKAN portals and their extensions put what the record model needs. Frequency: ckanext-dcat and
+# scheming (accrual_periodicity), data.gov.uk/.au (frequency-of-update, update_freq), Hong Kong
+# (update_frequency), mainland Chinese 更新频率/更新周期, Taiwanese 更新頻率/更新週期, Japanese 更新頻度
+# (Tokyo, on 5,008 of 5,077 packages).
 FREQUENCY_KEYS = (
     "update_frequency", "frequency", "accrual_periodicity", "accrualPeriodicity", "updateFrequency",
-    "update-frequency", "更新频率", "更新頻率", "更新周期",
+    "update-frequency", "frequency-of-update", "update_freq", "更新频率", "更新頻率", "更新周期", "更新週期",
+    "更新頻度",
 )
 SECTOR_KEYS = ("sector", "industry", "所属行业", "行业分类")
 OPEN_TYPE_KEYS = ("open_type", "开放类型", "开放属性", "open_condition")

@@ -14,7 +14,7 @@ from harvester.adapters.base import Adapter, CatalogueTally, HarvestAborted, Ski
 from harvester.adapters.options import option
 from harvester.adapters.values import as_int, read_date, too_deep, too_deep_message
 from harvester.http import FetchError, Http
-from harvester.records import Category, DatasetRecord, Distribution, Field
+from harvester.records import Category, DatasetRecord, Distribution, Field, newest_date
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
 _SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kmgt]?)(?:i?b|bytes)?\s*$", re.IGNORECASE)
@@ -317,6 +317,7 @@ def map_dataset(
         frequency=normalise_frequency(frequency_raw),
         issued=read_date(entry.get("issued") or entry.get("releaseDate") or entry.get("created"), problems, "issued"),
         modified=read_date(entry.get("modified"), problems, "modified"),
+        data_modified=newest_date(d.modified for d in distributions),  # the newest file's date, where one is given
         spatial=_spatial(entry.get("spatial")),
         temporal=_text(entry.get("temporal")),
         fields=list(fields.values()),

@@ -36,7 +36,7 @@ from harvester.adapters.options import OptionsError
 from harvester.adapters.values import as_int, read_date, too_deep, too_deep_message
 from harvester.http import FetchError, Http
 from harvester.profiles import ProfileError, validate
-from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
+from harvester.records import Category, DatasetRecord, Distribution, Field, Usage, newest_date
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
 DEFAULT_PAGE_SIZE = 50
@@ -388,6 +388,7 @@ class JsonApiAdapter(Adapter):
             frequency=normalise_frequency(frequency_raw),
             issued=read_date(first(sources, _paths(self.fields.get("issued"))), problems, "issued"),
             modified=read_date(first(sources, _paths(self.fields.get("modified"))), problems, "modified"),
+            data_modified=newest_date(d.modified for d in distributions),  # the newest file's date, where given
             spatial=text("spatial"),
             temporal=text("temporal"),
             fields=self._data_items(sources),
