@@ -248,3 +248,31 @@ def test_facts_are_pinned_with_the_round(rounds, tmp_path):
             for c in p["components"] if c["measure"] == "data_request_available"]
     assert used and all(c["source"] == "evaluator" and c["score"] == 1.0 for c in used)
     assert pinned["tianjin"].facts == []
+
+
+def test_portals_without_a_usable_harvest_are_listed_as_not_evaluated(tmp_path):
+    from harvester.run import run_harvest
+    from odq.pipeline import make_http
+    from odq.replay import ReplayCatalogue, ReplayServer
+    from tests.conftest import replay_profile
+
+    store = Store(f"sqlite:///{tmp_path / 'odq.sqlite'}")
+    _harvest(store, "zhejiang")
+    pages = {"catalogue/file": (fixture_bytes("shanghai.jsonl"), "application/octet-stream")}
+    with ReplayServer(ReplayCatalogue(packages=[], files=pages)) as server:
+        for portal_id, path in (("shanghai", "catalogue/file"), ("anhui", "nothing-here.jsonl")):
+            profile = replay_profile(server.base, portal_id, "file", level="province",
+                                     options={**SAMPLE_OPTIONS, "source": f"{server.base}/{path}"})
+            run_harvest(profile, store, make_http(profile))  # harvested, never assessed / a 404: failed
+    assert store.current_harvest("anhui") is None and store.harvests("anhui")
+    made = create_round(store, "partial", SYSTEM, portals=["zhejiang", "shanghai", "anhui", "guizhou"])
+    reasons = {p.portal_id: (p.status, p.reason) for p in made.portals}
+    assert reasons == {"zhejiang": ("evaluated", None), "shanghai": ("not-evaluated", "not-assessed"),
+                       "anhui": ("not-evaluated", "no-complete-harvest"),
+                       "guizhou": ("not-evaluated", "never-harvested")}  # a shipped profile, never harvested
+    (level,) = results_for(store, "partial").levels
+    assert [r.portal_id for r in level.ranking] == ["zhejiang"]
+    assert {n.portal_id: n.reason for n in level.not_evaluated} == {
+        "shanghai": "not-assessed", "anhui": "no-complete-harvest", "guizhou": "never-harvested"}
+    html = render_html(results_for(store, "partial"), "zh")
+    assert "没有完整的采集" in html and "当前采集尚未评估" in html
