@@ -12,10 +12,10 @@ from harvester.store import Store
 from reports.rounds.build import create_round
 from reports.rounds.render import write_report
 from reports.rounds.results import results_for
+from tests.conftest import unavailable
 from tests.reports.chromium import Chromium, chromium_path
 from tests.reports.rounds.portals import SAMPLE_OPTIONS, fixture_bytes, harvest_file_portal, shipped_options
 from tests.reports.test_browser import CJK, PAYLOADS, TEXT_OUTSIDE_RAW, VIEWPORT, artifacts
-from tests.conftest import unavailable
 
 HOSTILE_NAME = PAYLOADS["title"] + PAYLOADS["img"]
 
