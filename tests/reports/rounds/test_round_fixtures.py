@@ -211,6 +211,9 @@ def test_the_cli_creates_lists_shows_reports_and_exports(rounds, tmp_path):
     written = runner.invoke(round_app, ["report", "2021-H1", "--out", str(tmp_path / "site"), "--db", db])
     assert written.exit_code == 0, written.output
     assert {p.name for p in (tmp_path / "site").iterdir()} == {"index.html", "index.en.html", "round.json"}
+    published = json.loads((tmp_path / "site" / "round.json").read_text(encoding="utf-8"))
+    assert [(r["portal_id"], r["rank"], r["tied"]) for r in published["levels"][0]["ranking"][:3]] == [
+        ("bagui", 1, True), ("guangxi", 1, True), ("beijing", 3, False)]
     exported = runner.invoke(round_app, ["export", "2021-H1", "--out", str(tmp_path / "round.xlsx"), "--db", db])
     assert exported.exit_code == 0, exported.output
     book = openpyxl.load_workbook(tmp_path / "round.xlsx")
