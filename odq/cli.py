@@ -14,11 +14,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from odq.round_cli import round_app
+
 app = typer.Typer(help="odq — harvest, assess, score and report government open-data portals.",
                   no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False)
 portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
 app.add_typer(portals_app, name="portals")
+app.add_typer(round_app, name="round")
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
