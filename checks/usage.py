@@ -6,6 +6,7 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from checks.recorded import catalogue_time
 from harvester.adapters.facts import CatalogueFacts
 
 FAMILY = "usage"
@@ -66,7 +67,8 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
 
 def _replies(items: list[dict], catalogue: Catalogue, result: FamilyResult) -> None:
     """Reply delays of a public request list: closed within REPLY_DAYS, or still open after it."""
-    harvested = pd.Timestamp(catalogue.harvested_at)
+    # A recorded catalogue is judged as of its recording, as timeliness is.
+    harvested = pd.Timestamp(catalogue_time(catalogue.portal, catalogue.harvested_at).at)
     judged, timely = 0, 0
     for item in items:
         opened = pd.to_datetime(item.get("open_time"), errors="coerce")

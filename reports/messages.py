@@ -339,6 +339,18 @@ def _t(pattern: str, zh: str, en: str, raw: tuple[str, ...] = (), **translate: T
     return FindingTemplate(re.compile(pattern, re.S), zh, en, frozenset(raw), translate)
 
 
+# Words inside findings, said in the language: which date a judgement used, and the time it was judged against.
+_WHICH_DATE = {"last modified": ("最后更新", "last modified"), "data updated": ("数据更新", "data updated"),
+               "modified date": ("更新日期", "modified date"), "data update date": ("数据更新日期", "data update date")}
+_REFERENCE_TIME = {"harvest": ("采集时间", "harvest"), "recording": ("目录记录时间", "recording")}
+_SINCE = {"harvest": ("采集", "harvest"), "recording": ("目录记录", "recording")}  # 距采集 N 天
+
+
+def _pick(value: str, lang: str, words: dict[str, tuple[str, str]]) -> str:
+    zh, en = words.get(value, (value, value))
+    return zh if lang == "zh" else en
+
+
 _WORKS = {"works": ("可用", "works"), "fails": ("不可用", "fails"),
           "fails or is not offered": ("不可用或未提供", "fails or is not offered")}
 
@@ -396,11 +408,15 @@ FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
            "can normalise", raw=("label",)),
     ),
     "timely_share": (
-        _t(r"declared (?P<raw>.*?) \((?P<name>[^()]*?), (?P<code>[^(),]*)\); last modified (?P<modified>\S+), "
-           r"(?P<age>\S+) days before the harvest \(allowed (?P<allowed>\S+)\)",
-           "声明更新频率“{raw}”（{code}），最后更新于 {modified}，距采集 {age} 天（允许 {allowed} 天）",
-           "declared “{raw}” ({code}); last modified {modified}, {age} days before the harvest (allowed {allowed})",
-           raw=("raw",), code=_frequency_code),
+        _t(r"declared (?P<raw>.*?) \((?P<name>[^()]*?), (?P<code>[^(),]*)\); (?P<which>last modified|data updated) "
+           r"(?P<modified>\S+), (?P<age>\S+) days before the (?P<ref>harvest|recording) \(allowed (?P<allowed>\S+)\)",
+           "声明更新频率“{raw}”（{code}），{which}于 {modified}，距{ref} {age} 天（允许 {allowed} 天）",
+           "declared “{raw}” ({code}); {which} {modified}, {age} days before the {ref} (allowed {allowed})",
+           raw=("raw",), code=_frequency_code, which=lambda v, lang: _pick(v, lang, _WHICH_DATE),
+           ref=lambda v, lang: _pick(v, lang, _SINCE)),
+        _t(r"judged as of the recording, (?P<at>\S+) \(profile recorded_at\), not the harvest time",
+           "按目录记录时间 {at}（配置 recorded_at）评判，而非采集时间",
+           "judged as of the recording, {at} (profile recorded_at), not the harvest time"),
     ),
     "observed_cadence_share": (
         _t(r"declared (?P<raw>.*) but `modified` did not change over (?P<span>\S+) days of harvests",
@@ -408,8 +424,9 @@ FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
            "declared “{raw}” but the modified date did not change over {span} days of harvests", raw=("raw",)),
     ),
     "impossible_dates": (
-        _t(r"modified date (?P<date>\S+) is after the harvest", "更新日期 {date} 晚于采集时间",
-           "modified date {date} is after the harvest", raw=("date",)),
+        _t(r"(?P<what>modified date|data update date) (?P<date>\S+) is after the (?P<ref>harvest|recording)",
+           "{what} {date} 晚于{ref}", "{what} {date} is after the {ref}", raw=("date",),
+           what=lambda v, lang: _pick(v, lang, _WHICH_DATE), ref=lambda v, lang: _pick(v, lang, _REFERENCE_TIME)),
         _t(r"(?P<field>[\w.]+): (?P<value>'.*'|\".*\") is not a plausible date \(year (?P<year>\d+)\)",
            "{field} 的日期 {value} 不合理（{year} 年）", "{field}: {value} is not a plausible date (year {year})",
            raw=("field", "value"), value=lambda v, _lang: _unquote(v)),

@@ -15,7 +15,7 @@ from harvester.adapters.paging import Paginator
 from harvester.adapters.values import as_int, read_date
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
-from harvester.records import Category, DatasetRecord, Distribution, Field, Usage
+from harvester.records import Category, DatasetRecord, Distribution, Field, Usage, newest_date
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
 # Where CKAN portals and their extensions put what the record model needs. Frequency: ckanext-dcat and
@@ -464,6 +464,7 @@ def map_package(package: dict[str, Any], portal_id: str, site_url: str) -> Datas
     tracking = package.get("tracking_summary") if isinstance(package.get("tracking_summary"), dict) else {}
     maintainer = " ".join(str(x) for x in (package.get("maintainer"), package.get("maintainer_email")) if x)
     name = package.get("name") or native_id
+    distributions = [_distribution(r) for r in package.get("resources") or [] if isinstance(r, dict)]
     return DatasetRecord(
         portal_id=portal_id,
         native_id=native_id,
@@ -482,10 +483,11 @@ def map_package(package: dict[str, Any], portal_id: str, site_url: str) -> Datas
         frequency=normalise_frequency(frequency_raw),
         issued=read_date(package.get("metadata_created"), problems, "metadata_created"),
         modified=read_date(package.get("metadata_modified"), problems, "metadata_modified"),
+        data_modified=newest_date(d.modified for d in distributions),  # the files' own dates, not the metadata's
         spatial=_first([extras], ("spatial", "spatial_text")),
         temporal=_first([extras], ("temporal", "temporal_coverage")),
         fields=_fields(package, extras),
-        distributions=[_distribution(r) for r in package.get("resources") or [] if isinstance(r, dict)],
+        distributions=distributions,
         usage=Usage(
             views=_first_int(_first([extras], ("views", "view_count", "浏览量")), tracking.get("total")),
             downloads=as_int(_first([extras, package], ("downloads", "download_count", "下载量"))),

@@ -23,7 +23,7 @@ from harvester.adapters.options import option
 from harvester.adapters.values import as_int, too_deep, too_deep_message
 from harvester.dates import BadDate, parse_date
 from harvester.http import FetchError, Http
-from harvester.records import Category, DatasetRecord, Distribution
+from harvester.records import Category, DatasetRecord, Distribution, newest_date
 from harvester.vocab import format_info, normalise_format, normalise_frequency
 
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
@@ -749,6 +749,7 @@ def map_dataset(reader: RdfReader, subject: Node, portal_id: str) -> DatasetReco
         frequency=frequency,
         issued=_date(reader, [subject, *catalogue_records], DCT.issued, problems, "issued"),
         modified=_date(reader, [subject, *catalogue_records], DCT.modified, problems, "modified"),
+        data_modified=newest_date(d.modified for d in distributions),  # dct:modified of the distributions
         spatial=_spatial(reader, subject),
         temporal=_temporal(reader, subject, problems),
         distributions=distributions,
