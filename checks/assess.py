@@ -94,7 +94,6 @@ def assess_harvest(
         timings["files"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    records = list(store.records(harvest_id))  # the record-level families (Portal Watch, MQA) read them once
     results = [
         classification.evaluate(catalogue),
         fields.evaluate(catalogue),
@@ -103,8 +102,9 @@ def assess_harvest(
         domains.evaluate(catalogue, domain_threshold(options)),
         usage.evaluate(catalogue),
         conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
-        portalwatch.evaluate(records),
-        mqa.evaluate(records, _link_verdicts(catalogue)),
+        # The record-level families stream the records (a million would not fit as objects).
+        portalwatch.evaluate(store.records(harvest_id)),
+        mqa.evaluate(store.records(harvest_id), _link_verdicts(catalogue)),
     ]
     timings["measures"] = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -12,8 +12,11 @@ that was not checked is unknown, never a failure.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping
+
+import pandas as pd
 
 from checks import shacl
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
@@ -140,34 +143,50 @@ def judges(links: Mapping[str, bool | None]) -> list[tuple[MeasureSpec, PerDatas
 
 
 def evaluate(records: Iterable[DatasetRecord], links: Mapping[str, bool | None] | None = None) -> FamilyResult:
+    """One pass over the records, in batches: the catalogue is never held whole (nor its DCAT-AP graph)."""
     result = FamilyResult(FAMILY)
-    records = list(records)
     rules = judges(links or {})
-    frame, titles = value_frame(records, [(spec.id, judge) for spec, judge in rules])
+    folder = shacl.shapes_dir()
+    frames, titles = [], {}
+    conformance: shacl.Conformance | None = None
+    problem = None if folder is not None else (f"not assessed: the DCAT-AP SHACL shapes are not configured "
+                                               f"(set {shacl.SHAPES_ENV})")
+    for batch in _batches(records, shacl.BATCH):
+        frame, batch_titles = value_frame(batch, [(spec.id, judge) for spec, judge in rules])
+        frames.append(frame)
+        titles.update(batch_titles)
+        if problem is None and folder is not None:
+            try:
+                checked = shacl.validate_records(batch, folder, MQA_DCAT_AP_VERSION)
+            except shacl.ShapesMissing as exc:
+                problem = f"not assessed: {exc}"
+                continue
+            conformance = checked if conformance is None else conformance.merged(checked)
+    frame = pd.concat(frames) if frames else value_frame([], [(spec.id, judge) for spec, judge in rules])[0]
     for spec, _judge in rules:
         add_mean(result, spec, frame[spec.id], titles)
-    _dcat_ap(records, result)
+    if problem is not None or conformance is None:
+        result.value(DCAT_AP, None, reason=problem or "no datasets to validate")
+    else:
+        _dcat_ap(conformance, result)
     result.value(RIGHTS, None, reason=NOT_MAPPED + " (dct:rights)")
     return result
 
 
-def _dcat_ap(records: list[DatasetRecord], result: FamilyResult) -> None:
+def _batches(records: Iterable[DatasetRecord], size: int) -> Iterable[list[DatasetRecord]]:
+    iterator = iter(records)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _dcat_ap(conformance: shacl.Conformance, result: FamilyResult) -> None:
     """The share of datasets whose DCAT-AP rendering conforms to the 2.1.1 shapes (what the MQA validated)."""
-    folder = shacl.shapes_dir()
-    if folder is None:
-        result.value(DCAT_AP, None, reason=f"not assessed: the DCAT-AP SHACL shapes are not configured "
-                                           f"(set {shacl.SHAPES_ENV})")
-        return
-    try:
-        conformance = shacl.validate_records(records, folder, MQA_DCAT_AP_VERSION)
-    except shacl.ShapesMissing as exc:
-        result.value(DCAT_AP, None, reason=f"not assessed: {exc}")
-        return
     failing = conformance.failing()
     grouped = shacl.by_dataset(conformance)
     paths = Counter(v.path for v in conformance.violations if v.severity == "Violation")
-    result.value(DCAT_AP, 1 - len(failing) / len(records) if records else None, version=conformance.version,
-                 datasets=len(records), failed=len(failing), violations_by_path=dict(paths.most_common(20)),
+    total = conformance.datasets
+    result.value(DCAT_AP, 1 - len(failing) / total if total else None, version=conformance.version,
+                 datasets=total, failed=len(failing), violations_by_path=dict(paths.most_common(20)),
                  not_evaluated_offline=list(conformance.not_evaluated),
                  rendering="odq's DCAT-AP rendering of each record")
     for native_id in sorted(failing)[:MAX_FINDINGS_PER_MEASURE]:

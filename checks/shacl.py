@@ -22,6 +22,7 @@ from harvester.dcat_ap import CatalogueInfo, catalogue_graph
 from harvester.records import DatasetRecord
 
 SHAPES_ENV = "ODQ_DCAT_AP_SHAPES"
+BATCH = 500  # datasets validated per graph: memory stays flat however large the catalogue
 # Per release: the shape files evaluated offline, and those that need the EU vocabularies (not evaluated).
 SHAPE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "2.1.1": (("2.1.1/dcat-ap_2.1.1_shacl_shapes.ttl", "2.1.1/dcat-ap_2.1.1_shacl_range.ttl",
@@ -51,6 +52,13 @@ class Conformance:
     datasets: int
     violations: list[Violation] = field(default_factory=list)
     not_evaluated: tuple[str, ...] = ()  # shape files that need what offline validation cannot have
+
+    def merged(self, other: Conformance) -> Conformance:
+        """Two batches' results; the catalogue's own violations, the same in every batch, are kept once."""
+        catalogue = {(v.path, v.message) for v in self.violations if v.native_id is None}
+        extra = [v for v in other.violations if v.native_id is not None or (v.path, v.message) not in catalogue]
+        return Conformance(self.version, self.datasets + other.datasets, [*self.violations, *extra],
+                           self.not_evaluated)
 
     def failing(self) -> set[str]:
         return {v.native_id for v in self.violations if v.native_id and v.severity == "Violation"}
