@@ -21,8 +21,10 @@ and the full list grouped by reason (the report lists it under `domains`).
 
 Speed: all titles and keywords are joined into one string that each domain's regular expression scans once in
 C (Python only sees the texts that match, once each); category labels and department names are matched once
-per distinct value. A million datasets take a few seconds. Titles are lower-cased, not NFKC-normalised (too
-slow at that size, and the vocabulary is CJK, which NFKC leaves alone).
+per distinct value. A million datasets take a few seconds. `explain_domains` adds Python work per dataset that
+has a domain (it re-finds the matching term in that row only): about 1.8 times `assign_domains`'s time (200,000
+datasets: 3.5 s against 1.9 s). Titles are lower-cased, not NFKC-normalised (too slow at that size, and the
+vocabulary is CJK, which NFKC leaves alone).
 """
 
 from __future__ import annotations
