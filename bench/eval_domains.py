@@ -5,9 +5,13 @@ shared fixtures. Prints a Markdown table (the one in docs/domain-classifier.md).
 
 The set is split in two fixed halves by record key: `tune` (odd keys), the only half the vocabulary may be tuned
 on, and `holdout` (even keys), which keeps the tuning honest. `--split all` (the default) scores the whole set and
-also prints the macro F1 of each half.
+also prints the macro F1 of each half. The test gates on the holdout half.
 
-    python bench/eval_domains.py [--split all|tune|holdout]
+`--errors` lists each misclassified record of the split (its text, the gold and predicted domains). Tuning reads
+the tune half's errors only: the option refuses `holdout` and `all` (which holds the holdout) unless
+`--i-am-done-tuning` says the vocabulary is frozen.
+
+    python bench/eval_domains.py [--split all|tune|holdout] [--errors [--i-am-done-tuning]]
 """
 
 from __future__ import annotations
@@ -55,10 +59,13 @@ def _frame_row(source: str, record: dict) -> dict:
 
 
 def load_devset(split: str = "all") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(catalogue frame, gold label frame) indexed alike, one row per labelled record of the split."""
+    """(catalogue frame, gold label frame) indexed alike, one row per labelled record of the split.
+
+    The frame's index is `source:record_key`, so an error names the record it comes from.
+    """
     lines = {source: (SCRAPED / f"{source}.normalized.jsonl").read_text(encoding="utf-8").splitlines()
              for source in ("beijing", "tianjin")}
-    rows, gold = [], []
+    rows, gold, keys = [], [], []
     with DEVSET.open(encoding="utf-8") as handle:
         for entry in csv.DictReader(handle):
             if not in_split(int(entry["record_key"]), split):
@@ -67,7 +74,8 @@ def load_devset(split: str = "all") -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append(_frame_row(entry["source"], record))
             labels = {d for d in entry["domains"].split("|") if d}
             gold.append({d.id: d.id in labels for d in domains()})
-    index = pd.RangeIndex(len(rows))
+            keys.append(f"{entry['source']}:{entry['record_key']}")
+    index = pd.Index(keys, name="record")
     return pd.DataFrame(rows, index=index), pd.DataFrame(gold, index=index)
 
 
@@ -94,13 +102,43 @@ def macro_f1(split: str = "all") -> float:
     return float(evaluate_split(split)["f1"].mean())
 
 
+def errors(frame: pd.DataFrame, predicted: pd.DataFrame, gold: pd.DataFrame) -> list[str]:
+    """One line per misclassified record: key, title, category, department, gold, predicted, +FP / -FN."""
+    lines = []
+    for key in frame.index:
+        got = {d for d in predicted.columns if predicted.at[key, d]}
+        want = {d for d in gold.columns if gold.at[key, d]}
+        if got == want:
+            continue
+        row = frame.loc[key]
+        department = row["department"] if isinstance(row["department"], str) else "-"
+        category = "/".join(label for _dimension, label in row["categories"]) or "-"
+        lines.append(f"{key}\t{row['title']}\t[{category}]\t{department}\t"
+                     f"gold={'|'.join(sorted(want)) or '-'}\tgot={'|'.join(sorted(got)) or '-'}\t"
+                     + " ".join([f"+{d}" for d in sorted(got - want)] + [f"-{d}" for d in sorted(want - got)]))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=SPLITS, default="all",
                         help="tune = odd record keys (tune on these only), holdout = even keys, all = both")
-    split = parser.parse_args(argv).split
+    parser.add_argument("--errors", action="store_true",
+                        help="list the split's misclassified records (refused for holdout/all while tuning)")
+    parser.add_argument("--i-am-done-tuning", action="store_true",
+                        help="allow --errors on the holdout half: the vocabulary will not be changed after this")
+    args = parser.parse_args(argv)
+    split = args.split
+    if args.errors and split != "tune" and not args.i_am_done_tuning:
+        parser.error(f"--errors on {split!r} shows held-out records: tune on --split tune only, or add "
+                     "--i-am-done-tuning once the vocabulary is frozen")
     frame, gold = load_devset(split)
-    table = scores(assign_domains(frame), gold)
+    predicted = assign_domains(frame)
+    table = scores(predicted, gold)
+    if args.errors:
+        for line in errors(frame, predicted, gold):
+            print(line)
+        print()
     print(f"{len(frame)} labelled datasets ({split}); macro F1 {table['f1'].mean():.3f}, "
           f"macro precision {table['precision'].mean():.3f}, macro recall {table['recall'].mean():.3f}")
     if split == "all":

@@ -11,6 +11,7 @@ from typing import Any
 
 from checks.assess import FAMILIES
 from harvester.store import Store
+from harvester.vocab import domains
 from reports.figures import figures
 from reports.messages import FAMILY_TITLES
 
@@ -41,6 +42,7 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
     measures = store.measures(harvest.id)
     if not measures:
         raise ReportUnavailable(f"the current harvest of {portal_id!r} is not assessed: run `odq assess {portal_id}`")
+    domain_list = _domains(measures)
     findings = store.findings(harvest.id)
     scores = sorted(store.scores(harvest.id), key=lambda s: s["system_id"])
     titles: dict[str, str] = {f["native_id"]: f["title"] or f["native_id"] for f in findings if f["native_id"]}
@@ -90,7 +92,30 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
         "files": store.file_reports(harvest.id),
         "figures": figures(store, harvest.id, (timely or {}).get("detail", {}).get("failed")).as_dict(),
         "history": _history(store, portal_id),
+        "domains": domain_list,
     }
+
+
+def _domains(measures: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Each of the 12 domains with the datasets that place the portal in it, grouped by reason.
+
+    The full list is taken out of the coverage measure's detail (which keeps counts and a few examples), so the
+    report carries it once. None when the harvest was assessed without it.
+    """
+    measure = next((m for m in measures if m.get("measure_id") == "domains_covered"), None)
+    detail = dict((measure or {}).get("detail") or {})
+    if measure is None or "reasons" not in detail:
+        return None
+    reasons = detail.pop("reasons") or {}
+    measure["detail"] = detail
+    threshold = int(detail.get("min_datasets") or 1)
+    listed = []
+    for domain in domains():
+        groups = reasons.get(domain.id) or []
+        count = sum(len(group["datasets"]) for group in groups)
+        listed.append({"id": domain.id, "name_zh": domain.name_zh, "name_en": domain.name_en, "datasets": count,
+                       "covered": count >= threshold, "min_datasets": threshold, "reasons": groups})
+    return listed
 
 
 def _add_landing_urls(store: Store, harvest_id: int, datasets: list[dict[str, Any]]) -> None:

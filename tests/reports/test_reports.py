@@ -148,3 +148,72 @@ def test_the_validation_results_are_in_the_page(hostile):
     section = html[html.index('id="validation"'):html.index('id="history"')]
     assert section.count("expect_column_values_to_be_in_set") >= 8
     assert "<code>category_share</code>" in section and "data-docs" not in html
+
+
+# ---- the datasets behind each covered domain --------------------------------------------------------------
+
+def _package(name: str, title: str, organization: str, groups: list[str]) -> dict:
+    return {"id": name, "name": name, "title": title, "notes": "", "license_id": "cc-by",
+            "metadata_created": "2025-01-01T00:00:00", "metadata_modified": "2025-01-01T00:00:00",
+            "organization": {"name": organization, "title": organization},
+            "groups": [{"name": g, "title": g, "display_name": g} for g in groups], "tags": [], "resources": []}
+
+
+@pytest.fixture(scope="module")
+def domain_report(tmp_path_factory):
+    """A hand-built city catalogue: three datasets in 医疗卫生 for three reasons, one in 交通运输, one in none."""
+    from harvester.store import Store
+
+    packages = [
+        _package("hospitals", "医院名录", "city-stats", []),
+        _package("clinic-hours", "门诊时间", "city-stats", []),
+        _package("licences", "机构名单", "卫生健康委员会", []),
+        _package("bus-lines", "公交线路", "city-stats", []),
+        _package("weather", "天气观测", "city-stats", []),
+    ]
+    directory = tmp_path_factory.mktemp("domains")
+    store = Store(f"sqlite:///{directory / 'odq.sqlite'}")
+    with ReplayServer(catalogue_from_packages(packages)) as server:
+        profile = ckan_profile(server.base, "domain-city")
+        http = make_http(profile)
+        assert run_harvest(profile, store, http).status == "complete"
+        assess_and_score(store, profile, http, AssessOptions(check_links=False, validate_files=False))
+    page = report(store, "domain-city", directory / "out")
+    return {"content": build_report(store, "domain-city"),
+            "json": json.loads((page.parent / "report.json").read_text(encoding="utf-8"))}
+
+
+def test_report_json_lists_the_datasets_of_each_domain_with_the_reason(domain_report):
+    listed = {d["id"]: d for d in domain_report["json"]["domains"]}
+    assert list(listed) == ["market_entities", "human_resources_social_security", "education", "health",
+                            "civil_affairs", "construction", "transport", "culture", "science_technology",
+                            "agriculture", "work_safety", "environment"]
+    health = listed["health"]
+    assert (health["name_zh"], health["datasets"]) == ("医疗卫生", 3)
+    assert sorted((g["rule"], g["evidence"], tuple(g["datasets"])) for g in health["reasons"]) == [
+        ("department", "卫生健康委员会", ("licences",)),
+        ("title", "医院", ("hospitals",)),
+        ("title", "门诊", ("clinic-hours",)),
+    ]
+    assert listed["transport"]["reasons"] == [{"rule": "title", "evidence": "公交", "datasets": ["bus-lines"]}]
+    assert listed["education"] == {"id": "education", "name_zh": "教育", "name_en": "education", "datasets": 0,
+                                   "covered": False, "min_datasets": listed["education"]["min_datasets"],
+                                   "reasons": []}
+    assert not any("weather" in g["datasets"] for d in listed.values() for g in d["reasons"])
+
+
+def test_covered_follows_the_n_the_measure_was_counted_with(domain_report):
+    # the shipped CSTC profiles count a domain from 3 datasets: 医疗卫生 (3) is covered, 交通运输 (1) is not
+    listed = {d["id"]: d for d in domain_report["content"]["domains"]}
+    assert listed["health"]["min_datasets"] == 3
+    assert listed["health"]["covered"] and not listed["transport"]["covered"]
+
+
+def test_the_full_list_is_in_the_report_once_and_the_measure_keeps_examples(domain_report):
+    measure = next(m for family in domain_report["json"]["families"] for m in family["measures"]
+                   if m["measure_id"] == "domains_covered")
+    assert "reasons" not in measure["detail"]
+    examples = {e["native_id"]: e for e in measure["detail"]["examples"]["health"]}
+    assert sorted(examples) == ["clinic-hours", "hospitals", "licences"]
+    assert examples["hospitals"] == {"native_id": "hospitals", "title": "医院名录", "rule": "title", "evidence": "医院"}
+    assert examples["licences"]["rule"] == "department" and "transport" in measure["detail"]["examples"]
