@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -219,6 +220,8 @@ def _expanded_size(root: yaml.Node) -> int:
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """A PyYAML error in one line: the problem and where it is."""
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        return f"character U+{exc.character:04X} at position {exc.position}: {exc.reason}"
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -242,8 +245,9 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
                            "save it as UTF-8") from None
-    loader = _UniqueKeyLoader(text)
+    loader = None
     try:
+        loader = _UniqueKeyLoader(text)  # the reader refuses control characters here, before any parsing
         node = loader.get_single_node()
         if node is None:
             return None
@@ -266,7 +270,8 @@ def load_yaml(path: Path) -> Any:
     except (ValueError, OverflowError) as exc:  # PyYAML's constructors let some bad scalars through this way
         raise ProfileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     _refuse_non_json(data, path, [])
     return data
 
@@ -348,13 +353,29 @@ def _schedule_problem(schedule: str, source: str | Path) -> str | None:
     return f"{source}: key 'schedule': expected {CRON_EXPECTATION}, got {_shown(schedule)} ({reason})"
 
 
+# Adapters that validate their options as a document of their own name it "portal 'ID' options", keys relative to it.
+_OPTIONS_SOURCE = re.compile(r"^portal '[^']*' options: (?:key '([^']*)'(?=:))?")
+
+
+def _options_line(line: str, source: str | Path) -> str:
+    """One line of an adapter's refusal, told against the profile file with the key from the top of the file."""
+    line = " ".join(line.split())
+    match = _OPTIONS_SOURCE.match(line)
+    if match:
+        key = match.group(1)
+        if key is None:
+            return f"{source}: key 'options': {line[match.end():]}"
+        key = key if key.startswith("options") else f"options.{key}" if key != "(top level)" else "options"
+        return f"{source}: key '{key}'{line[match.end():]}"
+    return line if line.startswith(f"{source}: ") else f"{source}: {line}"
+
+
 def _options_problem(exc: ValueError, source: str | Path) -> str:
     """An adapter's refusal of an option, worded like the schema's: file, key, expectation."""
     key = getattr(exc, "key", None)
     expectation = getattr(exc, "expectation", None)
     if key is None or expectation is None:
-        message = " ".join(str(exc).split()) if "\n" not in str(exc) else str(exc)
-        return message if str(source) in message else f"{source}: {message}"
+        return "\n".join(_options_line(line, source) for line in str(exc).splitlines() if line.strip())
     key = str(key) if str(key).startswith("options") else f"options.{key}"
     text = str(expectation) if str(expectation).startswith("expected") else f"expected {expectation}"
     if hasattr(exc, "value") and "got " not in text:

@@ -323,8 +323,9 @@ def portals_validate(
             err.print(f"[green]ok[/] {escape(str(path))}", highlight=False)
         except (ProfileError, ValueError, NotImplementedError) as exc:
             failures += 1
-            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
-            err.print(f"[red]invalid[/] {escape(message)}", highlight=False)
+            for line in str(exc).splitlines() or [""]:
+                line = line if line.startswith(str(path)) else f"{path}: {line}"
+                err.print(f"[red]invalid[/] {escape(line)}", highlight=False)
     if failures:
         raise typer.Exit(1)
     err.print(f"{len(targets)} profile(s) valid")
