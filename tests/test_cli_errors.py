@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from odq.cli import app
-from tests.conftest import ckan_profile, real_fixture
+from tests.conftest import ckan_profile, real_fixture, reference_fixture
 
 EXPECTED_DB = "expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -182,6 +182,15 @@ def test_an_unwritable_out_from_the_installed_script(assessed, tmp_path):
     report = run_odq("report", "birmingham", "--out", str(out), "--db", assessed["url"], cwd=tmp_path)
     assert report.returncode == 2, report.stderr
     assert one_error(report.stderr) == f"--out {out}: cannot write there: {assessed['file']} is a file, not a directory"
+
+
+def test_every_output_option_is_named_when_it_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    assert invoke("demo", "--workdir", str(blocker / "demo")) == (
+        f"--workdir {blocker / 'demo'}: cannot write there: {blocker} is a file, not a directory")
+    assert invoke("portals", "import-cnpds", str(reference_fixture("cnpds")), "--out", str(blocker / "p")) == (
+        f"--out {blocker / 'p'}: cannot write there: {blocker} is a file, not a directory")
 
 
 def test_the_same_commands_succeed_with_a_writable_out(assessed):
