@@ -64,8 +64,8 @@ _POSTGRES_DRIVERS = frozenset(("psycopg", "psycopg2", "psycopg_binary", "pg8000"
 def _output_option(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
     """Remember an output path, so that a failure to write it is reported against its option."""
     if value is not None:
-        ctx.meta.setdefault(_OUTPUTS, []).append((f"--{param.name}" if param.name == "workdir"
-                                                   else "--out", Path(value)))
+        option = max(param.opts, key=len) if param.opts else f"--{param.name}"
+        ctx.meta.setdefault(_OUTPUTS, []).append((option, Path(value)))
     return value
 
 
