@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,25 +151,40 @@ def validate(data: Any, schema_name: str, source: str | Path, prefix: Sequence[s
 class DuplicateKey(yaml.YAMLError):
     """A mapping gives the same key twice (PyYAML would silently keep the last)."""
 
-    def __init__(self, key: str, first_line: int, second_line: int) -> None:
-        super().__init__(f"key {key!r} given twice")
-        self.key, self.first_line, self.second_line = key, first_line, second_line
+    def __init__(self, key_path: Sequence[Any], first_line: int, second_line: int) -> None:
+        super().__init__(f"key {_key_text(key_path)!r} given twice")
+        self.key_path, self.first_line, self.second_line = list(key_path), first_line, second_line
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key repeated in one mapping; merge keys (<<) may still be overridden."""
+    """SafeLoader whose documents are checked for repeated keys (see _refuse_duplicate_keys) before construction."""
 
-    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
-        node = super().compose_mapping_node(anchor)
-        first_seen: dict[tuple[str, str], int] = {}
-        for key_node, _value in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key, line = (key_node.tag, key_node.value), key_node.start_mark.line + 1
-            if key in first_seen:
-                raise DuplicateKey(key_node.value, first_seen[key], line)
-            first_seen[key] = line
-        return node
+
+def _refuse_duplicate_keys(root: yaml.Node) -> None:
+    """A key repeated in one mapping is refused with its dotted path; merge keys (<<) may still be overridden.
+
+    Walked over the composed nodes, not in construct_mapping, because nodes carry the line of each key and the
+    walk knows the path from the top; each mapping is looked at once however many aliases point at it.
+    """
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, list[Any]]] = [(root, [])]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first_seen: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                scalar = isinstance(key_node, yaml.ScalarNode)
+                if scalar and key_node.tag != "tag:yaml.org,2002:merge":
+                    key, line = (key_node.tag, key_node.value), key_node.start_mark.line + 1
+                    if key in first_seen:
+                        raise DuplicateKey([*where, key_node.value], first_seen[key], line)
+                    first_seen[key] = line
+                stack.append((value_node, [*where, key_node.value if scalar else "?"]))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, [*where, index]) for index, item in enumerate(node.value))
 
 
 # A date typed bare (modified: 2024-01-31) stays the text it is: profiles are JSON data, and JSON has no dates.
@@ -203,6 +220,8 @@ def _expanded_size(root: yaml.Node) -> int:
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """A PyYAML error in one line: the problem and where it is."""
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        return f"character U+{exc.character:04X} at position {exc.position}: {exc.reason}"
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -224,21 +243,24 @@ def load_yaml(path: Path) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProfileError(f"{path}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
-    loader = _UniqueKeyLoader(text)
+        raise ProfileError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                           "save it as UTF-8") from None
+    loader = None
     try:
+        loader = _UniqueKeyLoader(text)  # the reader refuses control characters here, before any parsing
         node = loader.get_single_node()
         if node is None:
             return None
         if _expanded_size(node) > MAX_PROFILE_NODES:
             raise ProfileError(f"{path}: more than {MAX_PROFILE_NODES:,} values once aliases are expanded")
+        _refuse_duplicate_keys(node)
         data = loader.construct_document(node)
     except ProfileError:
         raise
     except DuplicateKey as exc:
-        lines = (f"twice on line {exc.first_line}" if exc.first_line == exc.second_line
-                 else f"on lines {exc.first_line} and {exc.second_line}")
-        raise ProfileError(f"{path}: key '{_key_text([exc.key])}': expected once per mapping, given {lines}") from None
+        first = "earlier on the same line" if exc.first_line == exc.second_line else f"first on line {exc.first_line}"
+        raise ProfileError(f"{path}: duplicate key '{_key_text(exc.key_path)}' (line {exc.second_line}): expected "
+                           f"each key once per mapping ({first})") from None
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     except _RecursiveAlias as exc:
@@ -248,7 +270,8 @@ def load_yaml(path: Path) -> Any:
     except (ValueError, OverflowError) as exc:  # PyYAML's constructors let some bad scalars through this way
         raise ProfileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     _refuse_non_json(data, path, [])
     return data
 
@@ -290,15 +313,61 @@ def load_profile(path: Path, schema_name: str) -> dict[str, Any]:
 
 
 # -- portal profiles: what JSON Schema cannot say -------------------------------------------------
-def _schedule_problem(schedule: str, source: str | Path) -> str | None:
-    from croniter import croniter
+CRON_EXPECTATION = "a cron expression (minute hour day month weekday), e.g. '0 3 * * 1'"
+_CRON_NICKNAMES = frozenset(("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"))
+_CRON_PROBE_START = datetime(2000, 1, 1)  # a fixed start: whether an expression ever fires does not depend on today
 
+
+def cron_problem(schedule: Any) -> str | None:
+    """Why a `schedule` is not a five-field cron expression croniter can run, in a few words; None when it is.
+
+    croniter also takes six or seven fields (seconds, years); odq's profiles say five, so a sixth field is a
+    mistake rather than seconds.
+    """
+    from croniter import CroniterError, croniter
+
+    if not isinstance(schedule, str) or not schedule.strip():
+        return "empty"
+    text = schedule.strip()
+    fields = text.split()
+    if text.lower() not in _CRON_NICKNAMES and len(fields) != 5:
+        return f"{len(fields)} field{'s' if len(fields) != 1 else ''} where 5 are needed"
     try:
-        croniter(schedule)
+        expression = croniter(text, _CRON_PROBE_START)
+        expression.get_next(datetime)  # "0 0 30 2 *" parses but never fires
+    except CroniterError as exc:
+        reason = " ".join(str(exc).split())
+        reason = reason.split("] ", 1)[1] if reason.startswith("[") and "] " in reason else reason
+        if "failed to find" in reason:
+            return "it never fires"
+        return f"a field {reason}" if reason.startswith("is not acceptable") else reason
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
-        return (f"{source}: key 'schedule': expected a cron expression (minute hour day month weekday, "
-                f"e.g. '0 3 * * 1'), got {_shown(schedule)} ({exc})")
+        return " ".join(str(exc).split()) or type(exc).__name__
     return None
+
+
+def _schedule_problem(schedule: str, source: str | Path) -> str | None:
+    reason = cron_problem(schedule)
+    if reason is None:
+        return None
+    return f"{source}: key 'schedule': expected {CRON_EXPECTATION}, got {_shown(schedule)} ({reason})"
+
+
+# Adapters that validate their options as a document of their own name it "portal 'ID' options", keys relative to it.
+_OPTIONS_SOURCE = re.compile(r"^portal '[^']*' options: (?:key '([^']*)'(?=:))?")
+
+
+def _options_line(line: str, source: str | Path) -> str:
+    """One line of an adapter's refusal, told against the profile file with the key from the top of the file."""
+    line = " ".join(line.split())
+    match = _OPTIONS_SOURCE.match(line)
+    if match:
+        key = match.group(1)
+        if key is None:
+            return f"{source}: key 'options': {line[match.end():]}"
+        key = key if key.startswith("options") else f"options.{key}" if key != "(top level)" else "options"
+        return f"{source}: key '{key}'{line[match.end():]}"
+    return line if line.startswith(f"{source}: ") else f"{source}: {line}"
 
 
 def _options_problem(exc: ValueError, source: str | Path) -> str:
@@ -306,8 +375,7 @@ def _options_problem(exc: ValueError, source: str | Path) -> str:
     key = getattr(exc, "key", None)
     expectation = getattr(exc, "expectation", None)
     if key is None or expectation is None:
-        message = " ".join(str(exc).split()) if "\n" not in str(exc) else str(exc)
-        return message if str(source) in message else f"{source}: {message}"
+        return "\n".join(_options_line(line, source) for line in str(exc).splitlines() if line.strip())
     key = str(key) if str(key).startswith("options") else f"options.{key}"
     text = str(expectation) if str(expectation).startswith("expected") else f"expected {expectation}"
     if hasattr(exc, "value") and "got " not in text:

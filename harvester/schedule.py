@@ -7,15 +7,19 @@ from typing import Any
 
 from croniter import croniter
 
-from harvester.profiles import ProfileError
+from harvester.profiles import CRON_EXPECTATION, ProfileError, cron_problem
 from harvester.store import Store, utcnow
 
 
-def last_due_time(schedule: str, now: datetime) -> datetime:
-    """The most recent time the cron expression fired at or before `now` (UTC)."""
-    if not croniter.is_valid(schedule):
-        raise ProfileError(f"key 'schedule': expected a cron expression, got {schedule!r}")
-    return croniter(schedule, now).get_prev(datetime)
+def last_due_time(schedule: str, now: datetime, source: str = "profile") -> datetime:
+    """The most recent time the cron expression fired at or before `now` (UTC).
+
+    Profiles are checked when loaded; this guards a profile built in code, with the same words.
+    """
+    reason = cron_problem(schedule)
+    if reason is not None:
+        raise ProfileError(f"{source}: key 'schedule': expected {CRON_EXPECTATION}, got {schedule!r} ({reason})")
+    return croniter(schedule.strip(), now).get_prev(datetime)
 
 
 def is_due(profile: dict[str, Any], store: Store, now: datetime | None = None) -> bool:
@@ -27,6 +31,6 @@ def is_due(profile: dict[str, Any], store: Store, now: datetime | None = None) -
     if not schedule:
         return False
     now = now or utcnow()
-    fired = last_due_time(schedule, now)
+    fired = last_due_time(schedule, now, source=f"portal {profile.get('id')!r}")
     attempts = store.harvests(profile["id"])
     return not attempts or attempts[-1].started_at < fired

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +15,26 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
+
+
+class _OdqGroup(TyperGroup):
+    """The root command: the one place where the errors a user can cause become a one-line message."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = _user_error(exc, ctx.meta.get(_OUTPUTS, []))
+            if message is None:
+                raise  # a bug, not a user's mistake: the traceback is what a fix needs
+            _fail(message)
+
 
 from odq.round_cli import round_app
 
 app = typer.Typer(help="odq — harvest, assess, score and report government open-data portals.",
-                  no_args_is_help=True, add_completion=False,
+                  no_args_is_help=True, add_completion=False, cls=_OdqGroup,
                   pretty_exceptions_show_locals=False)
 portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
 app.add_typer(portals_app, name="portals")
@@ -36,8 +53,138 @@ FactsOption = Annotated[Path | None, typer.Option("--facts", help="The evaluator
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    for line in message.splitlines() or [""]:  # a profile with several problems: one line each
+        err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     raise typer.Exit(code)
+
+
+# -- errors a user can cause, worded once ---------------------------------------------------------
+_OUTPUTS = "odq.outputs"  # ctx.meta key: the output paths given on the command line, with their option
+_DATABASE_EXPECTED = "expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+_POSTGRES_DRIVERS = frozenset(("psycopg", "psycopg2", "psycopg_binary", "pg8000", "asyncpg"))
+
+
+def _output_option(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """Remember an output path, so that a failure to write it is reported against its option."""
+    if value is not None:
+        option = max(param.opts, key=len) if param.opts else f"--{param.name}"
+        ctx.meta.setdefault(_OUTPUTS, []).append((option, Path(value)))
+    return value
+
+
+@dataclass
+class DatabaseUnavailable(Exception):
+    """The store could not be opened: `source` says where the URL came from (--db, the environment, the default)."""
+
+    source: str
+    url: str
+    cause: BaseException
+
+
+def _shown_url(url: str) -> str:
+    """A database URL fit to print: the password masked, even in a URL SQLAlchemy cannot parse."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+def _nearest_non_directory(path: Path) -> Path | None:
+    """The first part of `path` (from the top) that exists and is not a directory: where a write must fail."""
+    for part in reversed([path, *path.parents]):
+        if part.exists() and not part.is_dir() and part != path:
+            return part
+    return None
+
+
+def _sqlite_problem(database: str | None) -> str | None:
+    if not database or database == ":memory:":
+        return None
+    path = Path(database).expanduser()
+    blocker = _nearest_non_directory(path)
+    if blocker is not None:
+        return f"{blocker} is a file, not a directory"
+    if not path.parent.exists():
+        return f"the directory {path.parent} does not exist"
+    if path.is_dir():
+        return f"{path} is a directory"
+    return None
+
+
+def _database_message(problem: DatabaseUnavailable) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    where, cause = f"{problem.source} {_shown_url(problem.url)}", problem.cause
+    if isinstance(cause, ModuleNotFoundError):
+        if cause.name in _POSTGRES_DRIVERS:
+            hint = "" if cause.name == "psycopg" else " and write the URL as postgresql+psycopg://..."
+            return (f"{where}: the PostgreSQL driver ({cause.name}) is not installed; install the postgres extra: "
+                    f"pip install 'odq[postgres]'{hint}")
+        return f"{where}: the database driver {cause.name} is not installed; {_DATABASE_EXPECTED}"
+    if isinstance(cause, NoSuchModuleError):
+        kind = problem.url.split("://", 1)[0]
+        return f"{where}: unknown kind of database {kind!r}; {_DATABASE_EXPECTED}"
+    if isinstance(cause, ArgumentError | ValueError):
+        return f"{where}: not a database URL ({_one_line(cause)}); {_DATABASE_EXPECTED}"
+    if isinstance(cause, DBAPIError):
+        reason = _one_line(cause.orig) if cause.orig is not None else _one_line(cause).split(" [SQL")[0]
+        try:
+            url = make_url(problem.url)
+        except (ArgumentError, ValueError):
+            url = None
+        if url is not None and url.get_backend_name() == "sqlite":
+            reason = _sqlite_problem(url.database) or reason
+            return f"{where}: cannot open the SQLite database: {reason}"
+        return f"{where}: cannot connect to the database: {reason}"
+    if isinstance(cause, OSError):
+        return f"{where}: cannot create {cause.filename or 'the database'}: {cause.strerror or _one_line(cause)}"
+    return f"{where}: cannot open the database: {type(cause).__name__}: {_one_line(cause)}"
+
+
+def _output_message(option: str, out: Path, exc: OSError) -> str:
+    blocker = _nearest_non_directory(out)
+    if blocker is not None:
+        why = f"{blocker} is a file, not a directory"
+    elif isinstance(exc, PermissionError):
+        why = f"no permission to write {exc.filename}"
+    elif isinstance(exc, IsADirectoryError):
+        why = f"{exc.filename} is a directory"
+    else:
+        why = f"{exc.strerror or _one_line(exc)} ({exc.filename})"
+    return f"{option} {out}: cannot write there: {why}"
+
+
+def _related(a: Path, b: Path) -> bool:
+    a, b = Path(a).absolute(), Path(b).absolute()
+    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+
+
+def _user_error(exc: BaseException, outputs: list[tuple[str, Path]]) -> str | None:
+    """The one-line message for an error the user can fix (a profile, the --db URL, an output path); None for a bug."""
+    from harvester.profiles import ProfileError
+
+    if isinstance(exc, ProfileError):
+        return str(exc)
+    if isinstance(exc, DatabaseUnavailable):
+        return _database_message(exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        for option, out in outputs:
+            if _related(Path(str(exc.filename)), out):
+                return _output_message(option, out, exc)
+        return f"{exc.filename}: {exc.strerror or _one_line(exc)}"
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):  # opened, then lost or locked: the database's own words, on one line
+        return f"the database: {_one_line(exc.orig) if exc.orig is not None else _one_line(exc).split(' [SQL')[0]}"
+    return None
 
 
 def _print_json(data: Any) -> None:
@@ -69,9 +216,20 @@ def _check_lang(lang: str) -> None:
 
 
 def _store(db: str | None):
-    from harvester.store import Store
+    """The store at --db (else ODQ_DATABASE_URL, else the default file); one that cannot be opened is named."""
+    import os
 
-    return Store(db)
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from harvester.store import DEFAULT_DB_ENV, Store, default_database_url
+
+    source = "--db" if db else DEFAULT_DB_ENV if os.environ.get(DEFAULT_DB_ENV) else "the default database"
+    url = db or os.environ.get(DEFAULT_DB_ENV) or ""
+    try:
+        url = url or default_database_url()
+        return Store(url)
+    except (ModuleNotFoundError, ArgumentError, ValueError, DBAPIError, OSError) as exc:
+        raise DatabaseUnavailable(source, url or str(getattr(exc, "filename", "") or ""), exc) from exc
 
 
 def _portal_facts(path: Path | None, portal_id: str) -> list[Any] | None:
@@ -99,7 +257,8 @@ def _portal_from_store(store: Any, portal_id: str) -> dict[str, Any]:
 
 @app.command()
 def demo(
-    workdir: Annotated[Path, typer.Option(help="Where the demo database and report go.")] = Path("odq-demo"),
+    workdir: Annotated[Path, typer.Option(help="Where the demo database and report go.",
+                                                 callback=_output_option)] = Path("odq-demo"),
     lang: Annotated[str, typer.Option(help="Report language: zh or en.")] = "zh",
     json_output: JsonOption = False,
 ) -> None:
@@ -167,8 +326,9 @@ def portals_validate(
             err.print(f"[green]ok[/] {escape(str(path))}", highlight=False)
         except (ProfileError, ValueError, NotImplementedError) as exc:
             failures += 1
-            message = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
-            err.print(f"[red]invalid[/] {escape(message)}", highlight=False)
+            for line in str(exc).splitlines() or [""]:
+                line = line if line.startswith(str(path)) else f"{path}: {line}"
+                err.print(f"[red]invalid[/] {escape(line)}", highlight=False)
     if failures:
         raise typer.Exit(1)
     err.print(f"{len(targets)} profile(s) valid")
@@ -179,7 +339,7 @@ def portals_import_cnpds(
     registry: Annotated[Path, typer.Argument(help="The CNPDS registry folder (portals.json, curl.json, "
                                              "name_mapping.json).")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write profiles (default: "
-                                                 "profiles/portals).")] = None,
+                                                 "profiles/portals).", callback=_output_option)] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing profiles with the same id (hand-written ones "
                                         "included).")] = False,
     json_output: JsonOption = False,
@@ -321,7 +481,8 @@ def assess(
 @app.command()
 def report(
     portal: Annotated[str, typer.Argument(help="Portal id.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.",
+                                                    callback=_output_option)],
     db: DbOption = None,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
 ) -> None:
@@ -341,7 +502,8 @@ def report(
 def export(
     system: Annotated[str, typer.Option(help="Indicator system id, e.g. cstc2019-website.")],
     level: Annotated[str, typer.Option(help="ministry, province, sub-provincial, provincial-capital, city.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .xlsx or .json.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .xlsx or .json.",
+                                                   callback=_output_option)],
     db: DbOption = None,
 ) -> None:
     """Export the ranked scores of every portal of a level (并列 ties) for the composite evaluation."""

@@ -290,3 +290,153 @@ def test_every_unknown_key_is_named(tmp_path):
     path = write_profile(tmp_path, minimal_portal(levl="city", urll="https://x.cn"))
     message = load_error(path)
     assert "levl" in message and "urll" in message
+
+
+# ---------------------------------------------------------------- the exact one-line messages (issue: clear errors)
+
+
+def only_line(path: Path) -> str:
+    message = load_error(path)
+    assert "\n" not in message, message
+    return message
+
+
+@pytest.mark.parametrize(("schedule", "reason"), [
+    ("every tuesday", "2 fields where 5 are needed"),
+    ("0 3 * * 1 5", "6 fields where 5 are needed"),  # croniter would read the sixth field as seconds
+    ("0 0 30 2 *", "it never fires"),  # 30 February
+    ("61 * * * *", "a field is not acceptable, out of range"),
+    ("   ", "empty"),
+])
+def test_a_schedule_that_is_not_a_five_field_cron_expression_is_named(tmp_path, schedule, reason):
+    path = write_profile(tmp_path, minimal_portal(schedule=schedule))
+    assert only_line(path) == (f"{path}: key 'schedule': expected a cron expression (minute hour day month weekday), "
+                               f"e.g. '0 3 * * 1', got {schedule!r} ({reason})")
+
+
+@pytest.mark.parametrize("schedule", ["0 3 * * 1", "0 4 1 * *", "*/30 6-18 * * mon-fri", "@daily", "@weekly"])
+def test_cron_schedules_that_fire_are_accepted(tmp_path, schedule):
+    assert load_portal(write_profile(tmp_path, minimal_portal(schedule=schedule)))["schedule"] == schedule
+
+
+def test_a_schedule_of_the_wrong_type_is_worded_like_a_bad_one(tmp_path):
+    path = write_profile(tmp_path, minimal_portal(schedule=3))
+    assert only_line(path) == (f"{path}: key 'schedule': expected a cron expression (minute hour day month weekday), "
+                               "e.g. '0 3 * * 1', got 3")
+
+
+def test_a_duplicate_top_level_key_is_refused_with_its_line(tmp_path):
+    path = write_profile(tmp_path, "id: example-city\nname: x\nlevel: city\nregion: r\nsoftware: ckan\n"
+                                   "url: https://data.example.gov.cn/\nid: another-city\n")
+    assert only_line(path) == (f"{path}: duplicate key 'id' (line 7): expected each key once per mapping "
+                               "(first on line 1)")
+
+
+def test_a_duplicate_nested_key_is_named_by_its_path(tmp_path):
+    text = yaml.safe_dump(minimal_portal(), allow_unicode=True, sort_keys=False)
+    path = write_profile(tmp_path, text + "politeness:\n  concurrency: 1\n  requests_per_second: 2\n  concurrency: 4\n")
+    assert only_line(path) == (f"{path}: duplicate key 'politeness.concurrency' (line 10): expected each key once "
+                               "per mapping (first on line 8)")
+    flow = write_profile(tmp_path, text + "politeness: {concurrency: 1, concurrency: 2}\n", name="flow.yaml")
+    assert only_line(flow) == (f"{flow}: duplicate key 'politeness.concurrency' (line 7): expected each key once "
+                               "per mapping (earlier on the same line)")
+
+
+def test_a_merge_key_may_still_be_overridden(tmp_path):
+    text = yaml.safe_dump(minimal_portal(), allow_unicode=True, sort_keys=False)
+    path = write_profile(tmp_path, text + "politeness:\n  <<: {concurrency: 1, requests_per_second: 0.5}\n"
+                                          "  concurrency: 2\n")
+    assert load_portal(path)["politeness"] == {"concurrency": 2, "requests_per_second": 0.5}
+
+
+def test_a_profile_that_is_not_utf8_says_where_and_how_to_fix_it(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("id: example-city\nname: Café\n".encode("latin-1"))
+    # "id: example-city\nname: Caf" is 26 bytes; é is 0xe9 in Latin-1.
+    assert only_line(path) == f"{path}: not UTF-8 text (byte 0xe9 at offset 26); save it as UTF-8"
+    utf16 = tmp_path / "utf16.yaml"
+    utf16.write_bytes("id: example-city\n".encode("utf-16"))
+    assert only_line(utf16) == f"{utf16}: not UTF-8 text (byte 0xff at offset 0); save it as UTF-8"
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + yaml.safe_dump(minimal_portal(), allow_unicode=True).encode("utf-8"))
+    assert load_portal(path)["id"] == "example-city"
+
+
+@pytest.mark.parametrize("page_size", [0, -1, "lots", 2.5])
+def test_a_page_size_that_is_not_a_positive_integer_is_named(tmp_path, page_size):
+    path = write_profile(tmp_path, minimal_portal(options={"page_size": page_size}))
+    assert only_line(path) == f"{path}: key 'options.page_size': expected an integer >= 1, got {page_size!r}"
+
+
+def jsonapi_portal(**options: Any) -> dict[str, Any]:
+    return minimal_portal(software="jsonapi", options={"request": {"url": "/api/list?page={page}"}, **options})
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"request": {"url": "/api/list?page={page"}},
+     "key 'options.request.url': expected placeholders closed with '}' ({offset}, {page}, {page_size}), "
+     "got '/api/list?page={page'"),
+    ({"request": {"url": "/api/list", "params": {"p": "{nosuchvar}"}}},
+     "key 'options.request.params.p': expected only the placeholders {offset}, {page}, {page_size}, "
+     "got '{nosuchvar}'"),
+    ({"response": {"list_path": "data..items["}},
+     "key 'options.response.list_path': expected a dot path such as data.list or cataLogGroups.0.group_name "
+     "(no empty part, no brackets or braces), got 'data..items['"),
+    ({"detail": {"url": "/api/detail/{page}"}},
+     "key 'options.detail.url': expected only the placeholders {id}, got '/api/detail/{page}'"),
+])
+def test_jsonapi_templates_and_paths_are_compiled_when_the_profile_loads(tmp_path, options, expected):
+    path = write_profile(tmp_path, jsonapi_portal(**options))
+    assert only_line(path) == f"{path}: {expected}"
+
+
+def test_a_json_body_template_keeps_its_braces(tmp_path):
+    # Braces that open JSON or GraphQL text are not placeholders.
+    path = write_profile(tmp_path, jsonapi_portal(request={"url": "/api/list", "method": "POST",
+                                                           "body": '{"pageNo": {page}, "q": { "all": true }}'}))
+    assert load_portal(path)["options"]["request"]["body"].startswith('{"pageNo"')
+
+
+def test_the_installed_script_validates_with_one_line_per_bad_profile(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    write_profile(tmp_path, minimal_portal(schedule="every tuesday"), name="weekly.yaml")
+    (tmp_path / "latin1.yaml").write_bytes(b"id: caf\xe9\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "NO_COLOR": "1"}
+    result = subprocess.run([str(Path(sys.executable).with_name("odq")), "portals", "validate", "weekly.yaml",
+                             "latin1.yaml"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "invalid weekly.yaml: key 'schedule': expected a cron expression (minute hour day month weekday), "
+        "e.g. '0 3 * * 1', got 'every tuesday' (2 fields where 5 are needed)",
+        "invalid latin1.yaml: not UTF-8 text (byte 0xe9 at offset 7); save it as UTF-8",
+    ]
+
+
+def test_a_control_character_is_named_with_its_position(tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"id: x\x00\n")
+    assert only_line(path) == (f"{path}: not valid YAML: character U+0000 at position 5: "
+                               "special characters are not allowed")
+
+
+def test_an_adapter_refusing_its_options_is_told_against_the_file_and_full_key(tmp_path):
+    # The file family checks its options as a document of their own; each problem still names the file.
+    path = write_profile(tmp_path, minimal_portal(software="file", options={}))
+    assert load_error(path).splitlines() == [f"{path}: key 'options.source': a required key is missing",
+                                             f"{path}: key 'options.columns': a required key is missing"]
+
+
+def test_cli_validate_prints_each_problem_on_its_own_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_profile(tmp_path, minimal_portal(software="file", options={}), name="file.yaml")
+    result = CliRunner().invoke(app, ["portals", "validate", "file.yaml"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["invalid file.yaml: key 'options.source': a required key is missing",
+                                          "invalid file.yaml: key 'options.columns': a required key is missing"]

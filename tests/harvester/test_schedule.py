@@ -22,6 +22,26 @@ def test_last_due_time_follows_the_cron_expression():
         last_due_time("every monday", datetime(2026, 11, 23))
 
 
+@pytest.mark.parametrize(("schedule", "reason"), [("every monday", "2 fields where 5 are needed"),
+                                                  ("0 3 * * 1 30", "6 fields where 5 are needed"),
+                                                  ("0 0 31 4 *", "it never fires")])  # 31 April
+def test_a_schedule_built_in_code_is_refused_with_the_profile_wording(store, schedule, reason):
+    with pytest.raises(ProfileError) as caught:
+        last_due_time(schedule, datetime(2026, 11, 23))
+    assert str(caught.value) == (f"profile: key 'schedule': expected a cron expression (minute hour day month "
+                                 f"weekday), e.g. '0 3 * * 1', got {schedule!r} ({reason})")
+    profile = {"id": "p", "schedule": schedule}
+    with pytest.raises(ProfileError) as caught:
+        is_due(profile, store, now=datetime(2026, 11, 23))
+    assert str(caught.value).startswith("portal 'p': key 'schedule': expected a cron expression")
+
+
+def test_a_nickname_schedule_is_due_once_a_day(store):
+    profile = {"id": "p", "schedule": "@daily"}
+    assert last_due_time("@daily", datetime(2026, 11, 23, 12, 0)) == datetime(2026, 11, 23, 0, 0)
+    assert is_due(profile, store, now=datetime(2026, 11, 23, 12, 0))
+
+
 def test_a_portal_is_due_until_it_is_attempted_after_its_slot(store):
     profile = {"id": "p", "name": "p", "level": "city", "region": "r", "software": "ckan", "url": "http://x",
                "schedule": "0 3 * * *"}
