@@ -17,6 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from odq.round_cli import round_app
+
 
 class _OdqGroup(TyperGroup):
     """The root command: the one place where the errors a user can cause become a one-line message."""
@@ -30,8 +32,6 @@ class _OdqGroup(TyperGroup):
                 raise  # a bug, not a user's mistake: the traceback is what a fix needs
             _fail(message)
 
-
-from odq.round_cli import round_app
 
 app = typer.Typer(help="odq — harvest, assess, score and report government open-data portals.",
                   no_args_is_help=True, add_completion=False, cls=_OdqGroup,
