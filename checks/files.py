@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from harvester.archive import ArchiveError, check_expansion, first_table
+from harvester.archive import ArchiveError, check_expansion, first_table, gunzip
 from harvester.encoding import detect_encoding, sniff_kind
 from harvester.http import BodyTooLarge, FetchError, Http
 from harvester.vocab import format_info
@@ -78,6 +78,15 @@ def validate_file(
                 report.setdefault("notes", []).append(
                     f"the ZIP holds {len(member.tables)} tables; the first, {member.name}, was validated")
             body, actual = member.data, member.kind
+            if actual in _ZIPPED:
+                check_expansion(body, max_members=member_cap, max_bytes=unzipped_cap)
+        elif actual == "GZIP":
+            body = gunzip(body, max_bytes=unzipped_cap)
+            report["compression"] = "gz"
+            inner = sniff_kind(body)
+            if inner in ("ZIP", "GZIP", "HTML"):  # one layer is opened, not a chain
+                raise ArchiveError(f"the gzip stream holds {inner}, not a table", unreadable=True)
+            actual = inner or (file_format if file_format in ("CSV", "TSV") else "CSV")
             if actual in _ZIPPED:
                 check_expansion(body, max_members=member_cap, max_bytes=unzipped_cap)
         elif actual in _ZIPPED:

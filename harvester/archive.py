@@ -3,8 +3,10 @@ in members and in uncompressed bytes, because a few kilobytes of ZIP can expand 
 
 from __future__ import annotations
 
+import gzip
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -117,3 +119,16 @@ def first_table(body: bytes, *, max_members: int, max_bytes: int) -> Member:
                            unreadable=False)
     kind = TABLE_EXTENSIONS[PurePosixPath(chosen.filename).suffix.lower()]
     return Member(chosen.filename, kind, data, tuple(e.filename for e in tables), len(files))
+
+
+def gunzip(body: bytes, *, max_bytes: int) -> bytes:
+    """A gzip stream inflated under the byte cap (a .csv.gz); the cap is checked while inflating, not after."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as handle:
+            data = handle.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ArchiveError(f"not a readable gzip stream (truncated or damaged: {exc})", unreadable=True) from exc
+    if len(data) > max_bytes:
+        raise ArchiveError(f"not validated: the gzip stream expands past the cap of {max_bytes:,} bytes",
+                           unreadable=False)
+    return data

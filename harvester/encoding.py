@@ -48,12 +48,14 @@ def detect_encoding(body: bytes) -> str:
 
 
 def sniff_kind(body: bytes) -> str | None:
-    """XLSX, ODS, ZIP (any other archive), XLS or HTML from the bytes' signature (portals label XLSX as XLS, zipped
-    CSV as CSV and home pages as CSV); None when the signature says nothing (text formats)."""
+    """XLSX, ODS, ZIP (any other archive), XLS, GZIP or HTML from the bytes' signature (portals label XLSX as
+    XLS, zipped CSV as CSV and home pages as CSV); None when the signature says nothing (text formats)."""
     if body.startswith(b"PK\x03\x04"):
         return zip_kind(body)
     if body.startswith(b"\xd0\xcf\x11\xe0"):
         return "XLS"
+    if body.startswith(b"\x1f\x8b"):
+        return "GZIP"
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:15].lower().startswith((b"<!doctype html", b"<html")):
         return "HTML"

@@ -6,6 +6,7 @@ expected values are counted by hand from those bytes."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import zipfile
@@ -124,6 +125,8 @@ def served():
         "rows.csv": (b"a,b\n" + b"1,2\n" * 120, "text/csv"),
         "ragged.csv": (b"a,b\n" + b"1,2,3\n" * 60, "text/csv"),
         "big.csv": (b"a,b\n" + b"1,2\n" * 5_000, "text/csv"),
+        "table.csv.gz": (gzip.compress(GOOD.encode("gb18030")), "application/gzip"),
+        "bomb.csv.gz": (gzip.compress(b"a,b\n" + b"1,2\n" * 400_000), "application/gzip"),
         "not-a-table.csv": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "text/csv"),
     }
     with ReplayServer(ReplayCatalogue(packages=[], files=files)) as server:
@@ -291,3 +294,30 @@ def test_binary_served_as_csv_is_unreadable_without_rows(served):
     assert report["status"] == "unreadable" and report["valid"] is False
     assert report["errors"] is None and report["rows"] is None
     assert report["unreadable"]
+
+
+def test_a_gzipped_csv_is_validated_and_a_gzip_bomb_is_not(served):
+    report = _get(served, "table.csv.gz")
+    assert report["served_format"] == "GZIP" and report["compression"] == "gz"
+    assert report["encoding"] == "gb18030" and report["header"] == ["名称", "数量", "日期"]
+    assert report["rows"] == 3 and report["valid"] is True
+    bomb = _get(served, "bomb.csv.gz", unzipped_cap=1_000_000)
+    assert bomb["valid"] is None
+    assert bomb["not_validated"] == "not validated: the gzip stream expands past the cap of 1,000,000 bytes"
+
+
+def test_an_ods_written_by_ezodf_validates(tmp_path):
+    import ezodf  # the ODS reader frictionless uses: a dependency, so no skip when it is missing
+    path = tmp_path / "library.ods"
+    document = ezodf.newdoc(doctype="ods", filename=str(path))
+    sheet = ezodf.Sheet("Sheet1", size=(4, 2))
+    document.sheets += sheet
+    for r, row in enumerate([["district", "count"], ["Kreis 1", 5], ["Kreis 2", 7], ["Kreis 3", 11]]):
+        for c, value in enumerate(row):
+            sheet[r, c].set_value(value)
+    document.save()
+    files = {"library.ods": (path.read_bytes(), "application/vnd.oasis.opendocument.spreadsheet")}
+    with ReplayServer(ReplayCatalogue(packages=[], files=files)) as server:
+        http = Http(allow_hosts=["127.0.0.1"], politeness=Politeness(1000, 4))
+        report = validate_file(http, f"{server.base}/library.ods", "ODS")
+    assert report["header"] == ["district", "count"] and report["rows"] == 3 and report["valid"] is True
