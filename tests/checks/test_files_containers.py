@@ -321,3 +321,37 @@ def test_an_ods_written_by_ezodf_validates(tmp_path):
         http = Http(allow_hosts=["127.0.0.1"], politeness=Politeness(1000, 4))
         report = validate_file(http, f"{server.base}/library.ods", "ODS")
     assert report["header"] == ["district", "count"] and report["rows"] == 3 and report["valid"] is True
+
+
+def test_an_html_error_page_is_unreadable_with_the_reason(served):
+    server, http = served
+    files = {"error.csv": (b"<!DOCTYPE html><html><body>500 Internal Server Error</body></html>", "text/html")}
+    with ReplayServer(ReplayCatalogue(packages=[], files=files)) as page_server:
+        report = validate_file(http, f"{page_server.base}/error.csv", "CSV")
+    assert report["status"] == "unreadable" and report["valid"] is False
+    assert report["unreadable"] == "declared CSV but the link serves an HTML page"
+    assert report["rows"] is None and report["errors"] is None
+
+
+def test_the_file_measures_count_unreadable_as_invalid_over_cap_as_unknown_and_errors_over_rows_read(served):
+    """The contract with the format measures: 4 files — 1 valid (3 rows), 1 with 60 extra cells in 60 rows,
+    1 HTML page, 1 over the byte cap. Valid share 1 of 3 assessed; errors 60 over 63 rows read."""
+    from checks.catalogue import Catalogue
+    from checks.formats import _files
+    from checks.measures import FamilyResult
+
+    reports = [_get(served, "zipped.csv"), _get(served, "ragged.csv"), _get(served, "not-a-table.csv"),
+               _get(served, "big.csv", byte_cap=10_000)]
+    for index, report in enumerate(reports):
+        report.update(native_id=f"d{index}", title=f"file {index}")
+    catalogue = Catalogue(harvest_id=1, portal={}, harvested_at=None, info={}, datasets=None, distributions=None,
+                          files=reports)
+    result = FamilyResult("formats")
+    _files(catalogue, result)
+    _spec, share, detail = result.values["valid_file_share"]
+    assert share == pytest.approx(1 / 3) and detail["sampled"] == 4 and detail["validated"] == 3
+    _spec, rate, detail = result.values["errors_per_1000_rows"]
+    assert detail["rows"] == 63 and detail["errors"] == 60
+    assert rate == pytest.approx(60 / 63 * 1000)
+    over_cap = [f for f in result.findings if f["native_id"] == "d3"]
+    assert over_cap and "not validated: over the cap of 10,000 bytes" in over_cap[0]["message"]
