@@ -25,7 +25,8 @@ LABELS: dict[str, dict[str, str]] = {
         "methodology": "方法与权重", "files": "抽样文件校验报告", "datasets": "数据集", "distributions": "资源",
         "harvested": "采集时间", "status": "状态", "unverified": "该平台配置未经真实响应核验",
         "portal_findings": "平台层面的问题", "none": "无", "not_published": "未公布", "errors": "采集错误",
-        "valid": "有效", "invalid": "无效", "unchecked": "未校验", "yes": "是", "no": "否", "unknown": "未知",
+        "valid": "有效", "invalid": "无效", "unchecked": "未校验", "unreadable": "无法读取", "yes": "是", "no": "否",
+        "unknown": "未知",
         "needs_check": "待人工核验", "evaluator_fact": "评估人员录入的事实",
         "needs_check_note": "以下评估要点无法从外部测量，未计入满分，需评估人员核验后补录事实：",
         "odq_defaults": "odq 默认值（评估方案未公布）", "known_maximum": "可测满分", "full_maximum": "满分",
@@ -50,7 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "harvested": "Harvested", "status": "Status", "unverified": "this portal profile is not verified against "
         "a real response", "portal_findings": "Portal-level findings", "none": "none",
         "not_published": "not published", "errors": "Harvest errors", "valid": "valid", "invalid": "invalid",
-        "unchecked": "not validated", "yes": "yes", "no": "no", "unknown": "unknown",
+        "unchecked": "not validated", "unreadable": "unreadable", "yes": "yes", "no": "no", "unknown": "unknown",
         "needs_check": "needs an evaluator's check", "evaluator_fact": "evaluator's fact",
         "needs_check_note": "These assessment points cannot be "
         "measured from outside; they are left out of the maximum until an evaluator records the facts:",
@@ -141,6 +142,7 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
     "not-a-data-file": ("不是数据文件", "not a data file"), "unique-error": ("唯一性错误", "uniqueness error"),
     "primary-key": ("主键错误", "primary key error"), "foreign-key": ("外键错误", "foreign key error"),
     "row-constraint": ("行约束错误", "row constraint error"), "task-error": ("校验任务错误", "validation task error"),
+    "unreadable": ("无法读取", "unreadable"), "compression-error": ("压缩包错误", "compression error"),
 }
 _MISSING_TOKEN = re.compile(r"(?<![\w<])(?:nan|NaN|NaT|<NA>)(?![\w>])")  # pandas' missing values in a message
 _UNKNOWN_VALUES = {"", "nan", "NaN", "None", "none", "<NA>", "NaT", "?"}
