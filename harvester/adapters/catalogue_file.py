@@ -43,6 +43,10 @@ def sniff_format(body: bytes) -> str:
     kind = sniff_kind(body)
     if kind == "HTML":
         raise HarvestAborted("the catalogue file URL answered an HTML page, not a file")
+    if kind in ("ZIP", "GZIP", "ODS"):
+        # Not read as a catalogue (yet): say what it is rather than fail as broken JSON or CSV.
+        raise HarvestAborted(f"the catalogue file is a {kind} file; odq reads catalogue exports as CSV, TSV, XLSX, "
+                             "XLS, JSON or JSON lines (unpack or convert it, or point the profile at the file inside)")
     if kind:
         return kind.lower()
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")

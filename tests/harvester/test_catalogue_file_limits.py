@@ -109,3 +109,17 @@ def test_a_data_json_nested_too_deep_is_refused_in_plain_words():
     with pytest.raises(HarvestAborted) as caught:
         list(adapter.records())
     assert str(caught.value) == f"the data.json at {URL}/data.json is nested more than 1024 levels deep: refused unread"
+
+
+def test_a_zipped_catalogue_is_refused_naming_what_it_is():
+    import io
+    import zipfile
+
+    from harvester.adapters.base import HarvestAborted
+    from harvester.adapters.catalogue_file import sniff_format
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("catalogue.csv", "title\nA\n")
+    with pytest.raises(HarvestAborted, match="is a ZIP file"):
+        sniff_format(buffer.getvalue())
