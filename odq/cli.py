@@ -500,13 +500,25 @@ def report(
 
 @app.command()
 def export(
-    system: Annotated[str, typer.Option(help="Indicator system id, e.g. cstc2019-website.")],
-    level: Annotated[str, typer.Option(help="ministry, province, sub-provincial, provincial-capital, city.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .xlsx or .json.",
-                                                   callback=_output_option)],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file: .csv, .xlsx or .json (scores); .ttl or "
+                                                   ".jsonld (dcat-ap, dqv).", callback=_output_option)],
+    system: Annotated[str | None, typer.Option(help="Indicator system id, e.g. cstc2019-website (scores).")] = None,
+    level: Annotated[str | None, typer.Option(help="ministry, province, sub-provincial, provincial-capital, city "
+                                                   "(scores).")] = None,
+    export_format: Annotated[str, typer.Option("--format", help="scores: the ranked league table; dcat-ap: a "
+                                               "portal's current harvest as DCAT-AP; dqv: its measures as W3C DQV."
+                                               )] = "scores",
+    portal: Annotated[str | None, typer.Option(help="Portal id (dcat-ap, dqv).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export the ranked scores of every portal of a level (并列 ties) for the composite evaluation."""
+    """Export ranked scores of a level (并列 ties), or one portal's harvest as DCAT-AP or its measures as DQV."""
+    if export_format in ("dcat-ap", "dqv"):
+        _export_rdf(export_format, portal, out_file, db)
+        return
+    if export_format != "scores":
+        _fail(f"--format: expected scores, dcat-ap or dqv, got {export_format!r}")
+    if system is None or level is None:
+        _fail("--system and --level are needed to export scores (or give --format dcat-ap|dqv --portal ID)")
     from checks.scoring import load_system
     from harvester.profiles import ProfileError, schema
     from reports.export import export_metadata, league_rows, write_export
@@ -524,6 +536,32 @@ def export(
     except (ProfileError, ValueError) as exc:
         _fail(str(exc))
     print(path.resolve())
+
+
+def _export_rdf(kind: str, portal: str | None, out_file: Path, db: str | None) -> None:
+    from reports.rdf import FORMATS, serialise
+
+    if portal is None:
+        _fail(f"--portal: which portal's harvest to export as {kind}")
+    by_suffix = {suffix: fmt for fmt, suffix in FORMATS.items()}
+    fmt = by_suffix.get(out_file.suffix.lower())
+    if fmt is None:
+        _fail(f"--out {out_file}: expected a {' or '.join(by_suffix)} file for {kind}")
+    store = _store(db)
+    try:
+        if kind == "dcat-ap":
+            from harvester.dcat_ap import harvest_graph
+
+            graph = harvest_graph(store, portal)
+        else:
+            from reports.dqv import harvest_quality_graph
+
+            graph = harvest_quality_graph(store, portal)
+    except LookupError as exc:
+        _fail(str(exc))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(serialise(graph, fmt))
+    print(out_file.resolve())
 
 
 if __name__ == "__main__":

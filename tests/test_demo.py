@@ -207,3 +207,34 @@ def test_assess_with_a_facts_file_for_other_portals_only_is_refused(demo_db, tmp
                      "    evidence: https://example.org/x\n    who: a\n    when: 2026-11-30\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["assess", "demo-yunjiang", "--db", demo_db, "--facts", str(facts)])
     assert result.exit_code == 2 and "no facts for portal 'demo-yunjiang'" in result.output and "tokyo" in result.output
+
+
+@pytest.mark.parametrize(("kind", "name", "fmt"), [("dcat-ap", "catalogue.ttl", "turtle"),
+                                                  ("dcat-ap", "catalogue.jsonld", "json-ld"),
+                                                  ("dqv", "quality.ttl", "turtle")])
+def test_export_of_a_harvest_as_dcat_ap_or_dqv(demo_db, tmp_path, kind, name, fmt):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT, RDF
+
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["export", "--format", kind, "--portal", "demo-yunjiang", "--out", str(out),
+                                      "--db", demo_db])
+    assert result.exit_code == 0, result.output
+    graph = Graph().parse(out, format=fmt)
+    if kind == "dcat-ap":
+        assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == 320
+    else:
+        assert set(graph.subjects(RDF.type, URIRef("http://www.w3.org/ns/dqv#QualityMeasurement")))
+
+
+def test_export_as_dcat_ap_needs_a_portal_and_an_rdf_file(demo_db, tmp_path):
+    runner = CliRunner()
+    no_portal = runner.invoke(app, ["export", "--format", "dcat-ap", "--out", str(tmp_path / "a.ttl"),
+                                    "--db", demo_db])
+    assert no_portal.exit_code == 2 and "--portal" in no_portal.output
+    wrong_suffix = runner.invoke(app, ["export", "--format", "dqv", "--portal", "demo-yunjiang",
+                                       "--out", str(tmp_path / "a.csv"), "--db", demo_db])
+    assert wrong_suffix.exit_code == 2 and ".ttl or .jsonld" in wrong_suffix.output
+    unknown = runner.invoke(app, ["export", "--format", "dcat-ap", "--portal", "nosuch",
+                                  "--out", str(tmp_path / "a.ttl"), "--db", demo_db])
+    assert unknown.exit_code == 2 and "unknown portal 'nosuch'" in unknown.output
