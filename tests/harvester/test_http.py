@@ -543,7 +543,7 @@ def test_retries_exhausted_return_the_last_answer(server, make_http):
     assert exc.value.status == 503
 
 
-def test_500_is_not_retried(server, make_http):
+def test_500_is_retried_then_returned(server, make_http):
     @server.route("/broken")
     def _(h):
         reply(h, 500, b"boom")
@@ -552,13 +552,26 @@ def test_500_is_not_retried(server, make_http):
     response = http.get(server.url("/broken"))
     assert response.status == 500
     assert response.body == b"boom"
-    assert len(server.hits) == 1
+    assert len(server.hits) == 4  # the first try and three retries
 
     with pytest.raises(FetchError) as exc:
         http.get_json(server.url("/broken"))
     assert exc.value.status == 500
+    assert exc.value.kind == "status"
+    assert not exc.value.odq_side
     assert "500" in str(exc.value)
-    assert len(server.hits) == 2
+
+
+def test_a_transient_500_is_survived(server, make_http):
+    @server.route("/flaky")
+    def _(h):
+        if len(server.hits_for("/flaky")) <= 2:
+            reply(h, 500, b"overloaded")
+        else:
+            reply(h, 200, b'{"ok": true}', content_type="application/json")
+
+    assert make_http(retries=3).get_json(server.url("/flaky")) == {"ok": True}
+    assert len(server.hits_for("/flaky")) == 3
 
 
 def test_retry_after_is_capped(make_http):
@@ -576,8 +589,8 @@ def test_retry_after_is_capped(make_http):
 def test_default_retry_after_cap(make_http):
     retry = make_http().session.get_adapter("http://127.0.0.1/").max_retries
     assert retry.retry_after_max == 120
-    assert 500 not in retry.status_forcelist
-    assert {429, 503} <= set(retry.status_forcelist)
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+    assert retry.backoff_factor == 0.0  # the fixture's; the client's default is below
 
 
 # --- get_json errors ------------------------------------------------------------------------------------------------
