@@ -134,7 +134,10 @@ def transport_error(url: str, exc: BaseException, *, status: int | None = None,
     for cause in causes:
         if isinstance(cause, BlockedURL):
             return FetchError(url, str(cause), status, kind=cause.kind, odq_side=cause.odq_side)
-    if any(isinstance(c, (u3.ConnectTimeoutError, requests.ConnectTimeout)) for c in causes):
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError (for old callers): it is not a timeout.
+    if any(isinstance(c, requests.ConnectTimeout) or (isinstance(c, u3.ConnectTimeoutError)
+                                                       and not isinstance(c, u3.NewConnectionError))
+           for c in causes):
         return FetchError(url, text, status, kind="timeout", odq_side=True)
     if any(isinstance(c, (u3.ReadTimeoutError, requests.ReadTimeout, TimeoutError)) for c in causes):
         if deadline_cut:
