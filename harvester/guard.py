@@ -140,8 +140,10 @@ class AddressGuard:
         scheme, host, port, normalised = self.parse(url)
         try:
             addresses = self.addresses(host, port)
+        except UnresolvableHost as exc:  # not a refusal: the name does not resolve (or our resolver failed)
+            raise UnresolvableHost(f"cannot fetch {url!r}: {exc}", odq_side=exc.odq_side, errno=exc.errno) from exc
         except BlockedURL as exc:
-            raise type(exc)(f"refused {url!r}: {exc}", **_extra(exc)) from exc
+            raise BlockedURL(f"refused {url!r}: {exc}") from exc
         return Target(normalised, scheme, host, port, addresses)
 
     def addresses(self, host: str, port: int) -> tuple[str, ...]:
@@ -198,7 +200,3 @@ class AddressGuard:
         if not seen:
             raise UnresolvableHost(f"host {host!r} does not resolve (no address)", odq_side=False)
         return tuple(seen)
-
-
-def _extra(exc: BlockedURL) -> dict[str, object]:
-    return {"odq_side": exc.odq_side, "errno": exc.errno} if isinstance(exc, UnresolvableHost) else {}
