@@ -90,7 +90,6 @@ def test_scheme_refusal_is_not_lifted_by_the_allow_list(resolver):
         ("http://240.0.0.1/", "240.0.0.1"),
         ("http://127.1/", "127.1"),
         ("http://2130706433/", "2130706433"),
-        ("http://user:pw@127.0.0.1/", "127.0.0.1"),
     ],
 )
 def test_refuses_internal_addresses(url, host):
@@ -150,7 +149,9 @@ def test_url_without_host_is_refused(resolver):
 
 
 def test_allow_by_name(resolver):
-    AddressGuard(["localhost"]).check("http://localhost:8080/")
+    resolver["localhost"] = ["127.0.0.1"]
+    target = AddressGuard(["localhost"]).check("http://localhost:8080/")
+    assert target.addresses == ("127.0.0.1",)  # still resolved: the connection is pinned to this address
 
 
 def test_allow_by_name_ignores_case():
@@ -214,3 +215,58 @@ def test_refuses_shared_address_space(url):
 def test_malformed_url_is_refused_as_blocked(url):
     with pytest.raises(BlockedURL):
         AddressGuard().check(url)
+
+
+# --- one parse, the connection's -----------------------------------------------------------------------------------
+
+
+def test_check_returns_what_the_connection_will_use(resolver):
+    resolver["portal.example"] = ["93.184.216.34"]
+    target = AddressGuard().check("HTTPS://Portal.Example/data set.csv?q=1")
+    assert target.scheme == "https" and target.host == "portal.example" and target.port == 443
+    assert target.addresses == ("93.184.216.34",)
+    assert target.url == "https://portal.example/data%20set.csv?q=1"
+
+
+def test_the_host_after_a_backslash_is_not_the_one_checked(resolver):
+    # urlsplit reads 8.8.8.8 here, urllib3 (and so the connection) 127.0.0.3: refused before any lookup.
+    with pytest.raises(BlockedURL, match="backslash"):
+        AddressGuard().check("http://127.0.0.3:8080\\@8.8.8.8/x")
+
+
+@pytest.mark.parametrize("url", ["http://u@8.8.8.8/", "http://:@8.8.8.8/", "http://u:p@8.8.8.8/"])
+def test_credentials_are_refused_even_for_public_hosts(url):
+    with pytest.raises(BlockedURL, match="credentials"):
+        AddressGuard().check(url)
+
+
+def test_one_lookup_per_host(monkeypatch):
+    calls = []
+
+    def counting(host, port, *args, **kwargs):
+        calls.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(guard_module.socket, "getaddrinfo", counting)
+    guard = AddressGuard()
+    for path in ("a", "b", "c"):
+        guard.check(f"https://portal.example/{path}")
+    guard.check("http://portal.example:8080/d")
+    assert calls == ["portal.example"]
+
+
+def test_a_name_that_does_not_exist_is_not_odqs_fault(resolver):
+    with pytest.raises(guard_module.UnresolvableHost) as exc:
+        AddressGuard().check("http://nowhere.example/")
+    assert exc.value.kind == "dns" and exc.value.odq_side is False
+
+
+def test_a_temporary_dns_failure_is_odqs_side(monkeypatch):
+    def down(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(guard_module.socket, "getaddrinfo", down)
+    with pytest.raises(guard_module.UnresolvableHost) as exc:
+        AddressGuard().check("http://portal.example/")
+    assert exc.value.odq_side is True
+    assert "odq's side" in str(exc.value)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import pytest
+import requests
 
 from harvester.http import (
     MAX_REDIRECTS,
@@ -543,7 +544,7 @@ def test_retries_exhausted_return_the_last_answer(server, make_http):
     assert exc.value.status == 503
 
 
-def test_500_is_not_retried(server, make_http):
+def test_500_is_retried_then_returned(server, make_http):
     @server.route("/broken")
     def _(h):
         reply(h, 500, b"boom")
@@ -552,13 +553,26 @@ def test_500_is_not_retried(server, make_http):
     response = http.get(server.url("/broken"))
     assert response.status == 500
     assert response.body == b"boom"
-    assert len(server.hits) == 1
+    assert len(server.hits) == 4  # the first try and three retries
 
     with pytest.raises(FetchError) as exc:
         http.get_json(server.url("/broken"))
     assert exc.value.status == 500
+    assert exc.value.kind == "status"
+    assert not exc.value.odq_side
     assert "500" in str(exc.value)
-    assert len(server.hits) == 2
+
+
+def test_a_transient_500_is_survived(server, make_http):
+    @server.route("/flaky")
+    def _(h):
+        if len(server.hits_for("/flaky")) <= 2:
+            reply(h, 500, b"overloaded")
+        else:
+            reply(h, 200, b'{"ok": true}', content_type="application/json")
+
+    assert make_http(retries=3).get_json(server.url("/flaky")) == {"ok": True}
+    assert len(server.hits_for("/flaky")) == 3
 
 
 def test_retry_after_is_capped(make_http):
@@ -576,8 +590,8 @@ def test_retry_after_is_capped(make_http):
 def test_default_retry_after_cap(make_http):
     retry = make_http().session.get_adapter("http://127.0.0.1/").max_retries
     assert retry.retry_after_max == 120
-    assert 500 not in retry.status_forcelist
-    assert {429, 503} <= set(retry.status_forcelist)
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+    assert retry.backoff_factor == 0.0  # the fixture's; the client's default is below
 
 
 # --- get_json errors ------------------------------------------------------------------------------------------------
@@ -655,3 +669,278 @@ def test_politeness_from_a_full_profile_block():
 )
 def test_politeness_from_profile_fills_defaults(block, expected):
     assert Politeness.from_profile(block) == expected
+
+
+# --- deadlines, truncated JSON, failure kinds ----------------------------------------------------------------------
+
+
+def test_a_trickling_body_is_cut_off_at_the_request_deadline(server, make_http):
+    stop = threading.Event()
+
+    @server.route("/trickle")
+    def _(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        while not stop.wait(0.2):  # one byte every 0.2 s: never idle long enough for the read timeout
+            h.wfile.write(b" ")
+            h.wfile.flush()
+
+    http = make_http(request_deadline=1.5, read_timeout=5.0)
+    try:
+        with pytest.raises(FetchError) as exc:
+            http.get(server.url("/trickle"))
+    finally:
+        stop.set()
+    assert exc.value.kind == "deadline"
+    assert exc.value.odq_side
+    assert "request deadline of 1.5 s exceeded" in exc.value.reason
+
+
+def test_the_default_request_deadline_is_five_minutes(make_http):
+    assert Http().request_deadline == 300.0
+
+
+def test_headers_that_never_come_hit_the_deadline_not_the_read_timeout(server, make_http):
+    release = threading.Event()
+
+    @server.route("/stall")
+    def _(h):
+        release.wait(10)
+
+    http = make_http(request_deadline=1.0, read_timeout=30.0, retries=0)
+    try:
+        with pytest.raises(FetchError) as exc:
+            http.get(server.url("/stall"))
+    finally:
+        release.set()
+    assert exc.value.kind == "deadline" and exc.value.odq_side
+
+
+def test_truncated_json_is_fetched_again(server, make_http):
+    @server.route("/page.json")
+    def _(h):
+        if len(server.hits_for("/page.json")) <= 2:
+            reply(h, 200, b'{"result": [1, 2', content_type="application/json")
+        else:
+            reply(h, 200, b'{"result": [1, 2]}', content_type="application/json")
+
+    assert make_http(json_retries=2).get_json(server.url("/page.json")) == {"result": [1, 2]}
+    assert len(server.hits_for("/page.json")) == 3
+
+
+def test_truncated_json_gives_up_after_the_retries(server, make_http):
+    @server.route("/page.json")
+    def _(h):
+        reply(h, 200, b'[{"id": 1}, {"id"', content_type="application/json")
+
+    with pytest.raises(FetchError) as exc:
+        make_http(json_retries=2).get_json(server.url("/page.json"))
+    assert exc.value.kind == "not-json" and not exc.value.odq_side
+    assert "after 3 tries" in exc.value.reason
+    assert len(server.hits_for("/page.json")) == 3
+
+
+def test_an_html_page_is_not_fetched_again_as_json(server, http):
+    @server.route("/page")
+    def _(h):
+        reply(h, 200, b"<html>maintenance</html>", content_type="text/html")
+
+    with pytest.raises(FetchError, match="not JSON"):
+        http.get_json(server.url("/page"))
+    assert len(server.hits) == 1
+
+
+def test_default_backoff_and_json_retries():
+    http = Http()
+    assert http.session.get_adapter("https://example.org/").max_retries.backoff_factor == 0.5
+    assert http.json_retries == 2
+
+
+def test_connection_refused_is_the_portals_fact(make_http):
+    with pytest.raises(FetchError) as exc:
+        make_http(retries=0).get(f"http://127.0.0.1:{_closed_port()}/")
+    assert exc.value.kind == "connect"
+    assert not exc.value.odq_side
+
+
+def _gai_failing(code: int, message: str):
+    def fail(host, *args, **kwargs):
+        raise socket.gaierror(code, message)
+
+    return fail
+
+
+def test_a_name_that_does_not_exist_is_a_dns_error_about_the_url(make_http, monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", _gai_failing(socket.EAI_NONAME, "Name or service not known"))
+    with pytest.raises(FetchError) as exc:
+        make_http().get("http://no-such-host.invalid/data.csv")
+    assert exc.value.kind == "dns"
+    assert not exc.value.odq_side
+    assert "does not resolve" in exc.value.reason
+
+
+def test_a_resolver_failure_is_on_odqs_side(make_http, monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", _gai_failing(socket.EAI_AGAIN, "Temporary failure in name resolution"))
+    with pytest.raises(FetchError) as exc:
+        make_http().get("http://portal.example.org/data.csv")
+    assert exc.value.kind == "dns"
+    assert exc.value.odq_side
+    assert "odq's side" in exc.value.reason
+
+
+# --- pinning: the connection goes to the address the guard checked --------------------------------------------------
+
+
+def _rebinding_resolver(answers: dict[str, list[str]], calls: list[str]):
+    """Names answer from `answers` in turn (the last answer repeats); literals resolve for real."""
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host in answers:
+            calls.append(host)
+            queue = answers[host]
+            address = queue.pop(0) if len(queue) > 1 else queue[0]
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+        return real(host, port, *args, **kwargs)
+
+    return resolve
+
+
+def test_dns_rebinding_after_the_check_does_not_move_the_connection(server, canary, make_http, monkeypatch):
+    @server.route("/data.csv")
+    def _(h):
+        reply(h, 200, b"a,b\n1,2\n")
+
+    @canary.route("/data.csv")
+    def _(h):
+        reply(h, 200, b"internal")
+
+    calls: list[str] = []
+    # First answer the allow-listed address, then (as a rebinding zone with TTL 0 would) the canary's.
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        _rebinding_resolver({"portal.test": ["127.0.0.1", "127.0.0.2"]}, calls))
+    http = make_http()
+    for _ in range(3):
+        response = http.get(f"http://portal.test:{server.port}/data.csv")
+        assert response.body == b"a,b\n1,2\n"
+    http.session.close()  # new connections too: still pinned, so the canary's port is asked of 127.0.0.1
+    with pytest.raises(FetchError) as exc:
+        http.get(f"http://portal.test:{canary.port}/data.csv")
+    assert exc.value.kind == "connect"
+    assert canary.hits == []
+    assert calls == ["portal.test"]  # one lookup for the run
+    assert all(hit.headers["Host"] == f"portal.test:{server.port}" for hit in server.hits_for("/data.csv"))
+
+
+def test_lookups_are_cached_per_host_across_threads(server, make_http, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    @server.route("/x")
+    def _(h):
+        reply(h, 200, b"ok")
+
+    calls: list[str] = []
+    monkeypatch.setattr(socket, "getaddrinfo", _rebinding_resolver({"portal.test": ["127.0.0.1"]}, calls))
+    http = make_http()
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: http.get(f"http://portal.test:{server.port}/x").status, range(24)))
+    assert statuses == [200] * 24
+    assert calls == ["portal.test"]
+
+
+def test_a_temporary_resolver_failure_is_not_remembered_for_the_run(make_http, monkeypatch):
+    from harvester import guard as guard_module
+
+    monkeypatch.setattr(socket, "getaddrinfo", _gai_failing(socket.EAI_AGAIN, "Temporary failure"))
+    http = make_http()
+    with pytest.raises(FetchError):
+        http.get("http://portal.test/x")
+    monkeypatch.setattr(guard_module, "TEMPORARY_FAILURE_TTL", 0.0)
+    http2 = make_http()
+    with pytest.raises(FetchError):
+        http2.get("http://portal.test/x")
+    monkeypatch.setattr(socket, "getaddrinfo", _rebinding_resolver({"portal.test": ["8.8.8.8"]}, []))
+    assert http2.guard.addresses("portal.test", 80) == ("8.8.8.8",)  # expired: asked again
+    with pytest.raises(guard_module.UnresolvableHost):
+        http.guard.addresses("portal.test", 80)  # within its 30 s: still the failure
+
+
+def test_failure_kinds_of_transport_errors():
+    from harvester.http import transport_error
+
+    url = "https://portal.example/x"
+    timeout = transport_error(url, requests.exceptions.ConnectTimeout("connect timed out"))
+    assert (timeout.kind, timeout.odq_side) == ("timeout", True)  # a dead host and filtered egress look alike
+    slow = transport_error(url, requests.exceptions.ReadTimeout("read timed out"))
+    assert (slow.kind, slow.odq_side) == ("timeout", False)  # the host was reached and did not answer
+    cut = transport_error(url, requests.exceptions.ReadTimeout("read timed out"), deadline_cut=True)
+    assert (cut.kind, cut.odq_side) == ("deadline", True)
+    tls = transport_error(url, requests.exceptions.SSLError("certificate verify failed"))
+    assert (tls.kind, tls.odq_side) == ("tls", True)
+    no_route = transport_error(url, requests.ConnectionError(OSError(101, "Network is unreachable")))
+    assert (no_route.kind, no_route.odq_side) == ("connect", True)
+
+
+# --- TLS: connected to the pinned address, the certificate and SNI are still the URL's host ------------------------
+
+
+def _self_signed(tmp_path, name: str):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_https_keeps_the_host_name_for_sni_and_the_certificate(server, make_http, monkeypatch, tmp_path):
+    import ssl
+
+    @server.route("/secure")
+    def _(h):
+        reply(h, 200, b"tls ok")
+
+    cert_path, key_path = _self_signed(tmp_path, "portal.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    names: list[str | None] = []
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    tls_server = LoopbackServer("127.0.0.1")
+    tls_server.httpd.routes = server.httpd.routes
+    tls_server.httpd.socket = context.wrap_socket(tls_server.httpd.socket, server_side=True)
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # they would override the session's trust
+        monkeypatch.delenv(name, raising=False)
+    try:
+        monkeypatch.setattr(socket, "getaddrinfo", _rebinding_resolver({"portal.test": ["127.0.0.1"]}, []))
+        http = make_http()
+        http.session.verify = str(cert_path)
+        response = http.get(f"https://portal.test:{tls_server.port}/secure")
+        assert response.body == b"tls ok"
+        assert names == ["portal.test"]
+        assert tls_server.hits[0].headers["Host"] == f"portal.test:{tls_server.port}"
+        # The same server by its address: the certificate does not name it, so verification fails.
+        with pytest.raises(FetchError) as exc:
+            http.get(f"https://127.0.0.1:{tls_server.port}/secure")
+        assert exc.value.kind == "tls"
+        assert "127.0.0.1" in exc.value.reason
+    finally:
+        tls_server.close()
