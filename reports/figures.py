@@ -78,9 +78,10 @@ def _links(conn: Any, harvest_id: int) -> LinkStatus:
         (~web | urls.c.url.is_(None), "no_url"),
         (LinkCheckRow.url.is_(None), "not_checked"),
         (LinkCheckRow.alive.is_(True), "alive"),
-        (LinkCheckRow.status >= 400, "dead"),
+        # checks.links stores a check that failed on odq's side with its reason prefixed "unknown: ".
+        (LinkCheckRow.reason.like("unknown: %"), "unknown"),
         (LinkCheckRow.reason.like("refused %"), "blocked"),
-        else_="unknown",
+        else_="dead",
     )
     query = (
         select(verdict.label("verdict"), func.count())
