@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from checks.catalogue import Catalogue
-from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
+from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, Parameter, ShareCheck
+from checks.openness import UNKNOWN_FORMAT_STARS, score_catalogue
 from harvester.vocab import format_info
 
 FAMILY = "formats"
@@ -25,7 +26,11 @@ OPEN = MeasureSpec("open_format_share", FAMILY, "share", "提供开放（非专�
 API = MeasureSpec("api_share", FAMILY, "share", "提供数据接口的数据集占比", "share of datasets offering an API",
                   point="3.4.2-3")
 STARS = MeasureSpec("openness_stars_mean", FAMILY, "stars", "平均开放星级", "mean openness stars (0–5)",
-                    point="3.4.2-3")
+                    point="3.4.2-3", parameters=(
+                        Parameter("unknown_format_stars", UNKNOWN_FORMAT_STARS, "published",
+                                  "ckanext-qa scores a format it cannot place 1",
+                                  "ckanext-qa 对无法识别的格式给 1 星"),
+                    ))
 LINKS = MeasureSpec("links_alive_share", FAMILY, "share", "链接可访问的数据集占比",
                     "share of checked datasets whose links all answer", point="3.4.2-3")
 VALID = MeasureSpec("valid_file_share", FAMILY, "share", "抽样表格文件通过校验的占比",
@@ -37,6 +42,7 @@ CONTENT_TYPE = MeasureSpec("declared_format_matches_share", FAMILY, "share", "�
 # Servers that label everything generically say nothing about the format either way.
 _GENERIC_TYPES = {"application/octet-stream", "binary/octet-stream", "application/download",
                   "application/force-download", "application/x-download", ""}
+_FORMAT_EVIDENCE = ("sniffed", "served", "url", "declared", "none")
 EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
                     good="low", point="3.4.2-3")
 TINY = MeasureSpec("tiny_datasets", FAMILY, "count", "数据量过小（少于10条）的数据集数",
@@ -58,10 +64,6 @@ def _any_flag(flag: str) -> Callable[[tuple[str, ...]], bool]:
     return lambda key: any(bool((i := format_info(c)) and getattr(i, flag)) for c in key)
 
 
-def _stars(key: tuple[str, ...]) -> int:
-    return max(((i.stars if (i := format_info(c)) else 1) for c in key), default=0)
-
-
 def evaluate(catalogue: Catalogue) -> FamilyResult:
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
@@ -77,9 +79,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     api = frame["has_api"] | _per_format_set(codes, _any_flag("api")).astype(bool)
     result.shares.append(ShareCheck(API, api, "no API access", mostly=0.3))
 
-    stars = _per_format_set(codes, _stars).astype(int)
-    result.value(STARS, float(stars.mean()) if len(stars) else None,
-                 distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()})
+    _openness(catalogue, result)
 
     empty = frame["distributions_count"] == 0
     result.value(EMPTY, int(empty.sum()))
@@ -102,6 +102,42 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     _links(catalogue, result)
     _files(catalogue, result)
     return result
+
+
+def _openness(catalogue: Catalogue, result: FamilyResult) -> None:
+    """ckanext-qa's openness stars per dataset (checks.openness), with the reason for every low score."""
+    scored = score_catalogue(catalogue)
+    frame = scored.datasets
+    stars = frame["stars"].dropna().astype(int)
+    format_only = frame["format_only"].dropna().astype(int)
+    result.value(
+        STARS, float(stars.mean()) if len(stars) else None,
+        distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()},
+        scored=len(stars), not_scored=int(frame["stars"].isna().sum()),  # no distribution: ckanext-qa scores none
+        decided_by={str(k): int(v) for k, v in frame["evidence"].value_counts().items()},
+        unknown_format=int((frame["known"].eq(False) & frame["evidence"].isin(_FORMAT_EVIDENCE)).sum()),
+        broken_link_zero=int(frame["evidence"].eq("broken-link").sum()),
+        closed_licence_zero=int(frame["evidence"].eq("closed-licence").sum()),
+        licences={str(k): int(v) for k, v in frame["licence"].value_counts().items()},
+        # The declared formats alone through the same table: no URL, served type, link or licence evidence.
+        format_only_mean=float(format_only.mean()) if len(format_only) else None,
+        declared_formats_only=scored.from_declared_only,
+    )
+    titles = catalogue.datasets["title"]
+    low = frame[frame["stars"].notna() & (
+        frame["evidence"].isin(("broken-link", "closed-licence"))
+        | (frame["stars"] < frame["format_only"])
+        | frame["known"].eq(False)
+    )]
+    for native_id, row in low.head(MAX_FINDINGS_PER_MEASURE).iterrows():
+        unknown = " [unknown format]" if row["known"] is False and row["evidence"] in _FORMAT_EVIDENCE else ""
+        result.findings.append({"family": FAMILY, "measure_id": STARS.id, "native_id": native_id,
+                                "title": titles.get(native_id), "message": f"{row['reason']}{unknown}"})
+    unknown_licences = catalogue.datasets.loc[frame["licence"].eq("unknown"), "licence"].fillna("").value_counts()
+    if len(unknown_licences):
+        examples = ", ".join(f"{(k or '(none)')!r} ×{v}" for k, v in unknown_licences.head(3).items())
+        result.portal_finding(STARS, f"{int(unknown_licences.sum())} datasets carry a licence the Open Definition "
+                                     f"list does not know ({examples}): their stars are not zeroed")
 
 
 def _links(catalogue: Catalogue, result: FamilyResult) -> None:
