@@ -131,8 +131,11 @@ def _openness(catalogue: Catalogue, result: FamilyResult) -> None:
     )]
     for native_id, row in low.head(MAX_FINDINGS_PER_MEASURE).iterrows():
         unknown = " [unknown format]" if row["known"] is False and row["evidence"] in _FORMAT_EVIDENCE else ""
+        message = f"{row['reason']}{unknown}"
+        if row["stars"] < row["format_only"] and row["promised_reason"] != row["reason"]:
+            message = f"{row['promised_reason']}; the dataset's best: {message}"
         result.findings.append({"family": FAMILY, "measure_id": STARS.id, "native_id": native_id,
-                                "title": titles.get(native_id), "message": f"{row['reason']}{unknown}"})
+                                "title": titles.get(native_id), "message": message})
     unknown_licences = catalogue.datasets.loc[frame["licence"].eq("unknown"), "licence"].fillna("").value_counts()
     if len(unknown_licences):
         examples = ", ".join(f"{(k or '(none)')!r} ×{v}" for k, v in unknown_licences.head(3).items())

@@ -169,22 +169,31 @@ def score_catalogue(catalogue: Catalogue) -> CatalogueStars:
             for code in codes or [None]:
                 rows.append((native_id, distribution_stars(declared=code), _table(code)[0]))
     raw_licences = frame["licence"].to_dict()
-    best: dict[str, tuple[Stars, int]] = {}
+    # per dataset: the best distribution, and the one whose declared format promised the most (for the reason)
+    best: dict[str, tuple[Stars, int, Stars]] = {}
     for native_id, stars, format_only in rows:
         stars = with_licence(stars, licences[native_id], _text(raw_licences[native_id]))
         held = best.get(native_id)
         if held is None:
-            best[native_id] = (stars, format_only)
-        else:
-            best[native_id] = (stars if stars.stars > held[0].stars else held[0], max(format_only, held[1]))
+            best[native_id] = (stars, format_only, stars)
+            continue
+        top = stars if stars.stars > held[0].stars else held[0]
+        promised = (format_only, stars) if format_only > held[1] else (held[1], held[2])
+        best[native_id] = (top, *promised)
+
+    def column(pick, dtype: str | None = None) -> pd.api.extensions.ExtensionArray | list:
+        values = [pick(best[i]) if i in best else None for i in frame.index]
+        return pd.array(values, dtype=dtype) if dtype else values
+
     out = pd.DataFrame(
         {
-            "stars": pd.array([best[i][0].stars if i in best else None for i in frame.index], dtype="Int64"),
-            "format": [best[i][0].format if i in best else None for i in frame.index],
-            "evidence": [best[i][0].evidence if i in best else None for i in frame.index],
-            "known": [best[i][0].known if i in best else None for i in frame.index],
-            "reason": [best[i][0].reason if i in best else None for i in frame.index],
-            "format_only": pd.array([best[i][1] if i in best else None for i in frame.index], dtype="Int64"),
+            "stars": column(lambda b: b[0].stars, "Int64"),
+            "format": column(lambda b: b[0].format),
+            "evidence": column(lambda b: b[0].evidence),
+            "known": column(lambda b: b[0].known),
+            "reason": column(lambda b: b[0].reason),
+            "format_only": column(lambda b: b[1], "Int64"),
+            "promised_reason": column(lambda b: b[2].reason),  # the distribution whose declared format scores best
             "licence": [v.status for v in licences],
         },
         index=frame.index,
