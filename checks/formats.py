@@ -148,18 +148,24 @@ def _links(catalogue: Catalogue, result: FamilyResult) -> None:
     if links is None or links.empty:
         result.value(LINKS, None, checked=0)
         return
+    # alive is True, False, or unknown (None: not judged, e.g. the lookup failed on odq's side)
+    links = links.assign(alive=links["alive"].astype("boolean"))
     dists = catalogue.distributions.merge(links, on="url", how="inner")
-    alive = dists.groupby("native_id")["alive"].all().reindex(catalogue.datasets.index)
-    broken = dists[~dists["alive"]].groupby("native_id").apply(
+    dead = dists["alive"].eq(False).fillna(False)
+    judged = dists["alive"].notna().groupby(dists["native_id"]).sum()
+    dead_count = dead.groupby(dists["native_id"]).sum()
+    alive = (dead_count == 0).astype("boolean").where(judged > 0, pd.NA).reindex(catalogue.datasets.index)
+    broken = dists[dead].groupby("native_id").apply(
         lambda g: "; ".join(f"{u} → {r}" for u, r in zip(g["url"].head(3), g["reason"].head(3), strict=True)),
         include_groups=False,
     ).reindex(catalogue.datasets.index)
-    message = "broken link: " + broken.fillna("")
+    message = "broken link: " + broken.astype(object).fillna("")
     result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), message))
     _content_types(dists, result)
     result.values.setdefault(
         "links_checked", (MeasureSpec("links_checked", FAMILY, "count", "检测的链接数", "links checked"),
-                          float(len(links)), {"broken": int((~links["alive"]).sum())}),
+                          float(len(links)), {"broken": int(links["alive"].eq(False).sum()),
+                                              "unknown": int(links["alive"].isna().sum())}),
     )
 
 
@@ -191,7 +197,8 @@ def _files(catalogue: Catalogue, result: FamilyResult) -> None:
 
 def _content_types(checked: pd.DataFrame, result: FamilyResult) -> None:
     """Declared format against the Content-Type the link actually answered with (live links only)."""
-    live = checked[checked["alive"] & checked["format"].notna() & checked["content_type"].notna()]
+    live = checked[checked["alive"].eq(True).fillna(False) & checked["format"].notna()
+                   & checked["content_type"].notna()]
     live = live[~live["content_type"].isin(_GENERIC_TYPES)]
     if live.empty:
         result.value(CONTENT_TYPE, None, compared=0)

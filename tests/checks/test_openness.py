@@ -329,3 +329,96 @@ def test_a_label_in_two_formats_is_refused_naming_file_and_label(tmp_path, monke
     finally:
         monkeypatch.undo()
         vocab._formats.cache_clear()
+
+
+# -- a tiny hand-built catalogue through the formats family --------------------------------------------------------
+
+def _catalogue(datasets: list[dict], distributions: list[dict], links: list[dict] | None = None,
+               files: list[dict] | None = None):
+    from datetime import datetime
+
+    import pandas as pd
+
+    from checks.catalogue import Catalogue
+
+    frame = pd.DataFrame([{"title": d["native_id"], "formats": [], "has_api": False, "record_count": None,
+                           "distributions_count": sum(x["native_id"] == d["native_id"] for x in distributions),
+                           **d} for d in datasets]).set_index("native_id", drop=False)
+    frame["record_count"] = frame["record_count"].astype("Int64")
+    dists = pd.DataFrame([{"position": 0, "title": None, "format_raw": None, "format": None, "media_type": None,
+                           "byte_size": None, "is_api": False, **d} for d in distributions])
+    return Catalogue(harvest_id=1, portal={"id": "p"}, harvested_at=datetime(2024, 3, 1), info={},
+                     datasets=frame, distributions=dists,
+                     links=pd.DataFrame(links, columns=["url", "status", "alive", "reason", "content_type",
+                                                        "final_url"]) if links else None,
+                     files=files or [])
+
+
+def _stars_measure(catalogue):
+    from checks import formats
+
+    result = formats.evaluate(catalogue)
+    spec, value, detail = result.values["openness_stars_mean"]
+    messages = {f["native_id"]: f["message"] for f in result.findings if f["measure_id"] == spec.id}
+    return value, detail, messages
+
+
+def test_datasets_score_their_best_distribution_after_links_and_licences():
+    catalogue = _catalogue(
+        datasets=[
+            {"native_id": "rdf-as-text", "licence": "CC-BY-4.0"},     # RDF behind .txt (1) and a CSV (3) → 3
+            {"native_id": "broken", "licence": "CC-BY-4.0"},          # its only CSV is dead → 0
+            {"native_id": "unchecked", "licence": "cc-by"},           # link not judged (None) → CSV 3
+            {"native_id": "closed", "licence": "CC-BY-NC-4.0"},       # closed licence → 0
+            {"native_id": "no-licence", "licence": None},             # unknown licence: not zeroed → XLS 2
+            {"native_id": "nothing", "licence": "CC-BY-4.0"},         # no distribution: not scored
+            {"native_id": "mystery", "licence": "CC-BY-4.0"},         # format named nowhere → 1, unknown
+        ],
+        distributions=[
+            {"native_id": "rdf-as-text", "url": "http://x/a.txt", "format_raw": "RDF", "format": "RDF_XML"},
+            {"native_id": "rdf-as-text", "url": "http://x/a.csv", "format_raw": "CSV", "format": "CSV"},
+            {"native_id": "broken", "url": "http://x/dead.csv", "format_raw": "CSV", "format": "CSV"},
+            {"native_id": "unchecked", "url": "http://x/b.csv", "format_raw": "CSV", "format": "CSV"},
+            {"native_id": "closed", "url": "http://x/c.csv", "format_raw": "CSV", "format": "CSV"},
+            {"native_id": "no-licence", "url": "http://x/d.xls", "format_raw": "XLS", "format": "XLS"},
+            {"native_id": "mystery", "url": "http://x/e", "format_raw": "data", "format": None},
+        ],
+        links=[
+            {"url": "http://x/dead.csv", "status": 404, "alive": False, "reason": "HTTP 404"},
+            {"url": "http://x/b.csv", "status": None, "alive": None, "reason": "DNS lookup failed on odq's side"},
+        ],
+    )
+    value, detail, messages = _stars_measure(catalogue)
+    assert detail["distribution"] == {"0": 2, "1": 1, "2": 1, "3": 2}
+    assert (detail["scored"], detail["not_scored"]) == (6, 1)
+    assert value == pytest.approx((0 + 0 + 1 + 2 + 3 + 3) / 6)
+    assert detail["broken_link_zero"] == 1 and detail["closed_licence_zero"] == 1
+    assert detail["unknown_format"] == 1
+    assert detail["licences"] == {"open": 5, "closed": 1, "unknown": 1}
+    # the declared formats alone: RDF 5, CSV 3, CSV 3, CSV 3, XLS 2, unknown 1
+    assert detail["format_only_mean"] == pytest.approx((5 + 3 + 3 + 3 + 2 + 1) / 6)
+    assert messages["broken"] == "broken link (HTTP 404) → 0 stars"
+    assert messages["closed"].startswith("licence 'CC-BY-NC-4.0' is not open → 0 stars")
+    assert messages["mystery"].endswith("[unknown format]")
+    assert messages["rdf-as-text"].startswith("declared RDF_XML but the URL is .txt: TXT → 1 star")
+    assert "no-licence" not in messages and "unchecked" not in messages
+
+
+def test_a_sampled_file_whose_bytes_are_a_web_page_scores_0():
+    catalogue = _catalogue(
+        datasets=[{"native_id": "page", "licence": "CC-BY-4.0"}],
+        distributions=[{"native_id": "page", "url": "http://x/f.xls", "format_raw": "XLS", "format": "XLS"}],
+        links=[{"url": "http://x/f.xls", "status": 200, "alive": True, "content_type": "application/vnd.ms-excel"}],
+        files=[{"url": "http://x/f.xls", "native_id": "page", "served_format": "HTML"}],
+    )
+    value, detail, messages = _stars_measure(catalogue)
+    assert value == 0.0 and detail["decided_by"] == {"sniffed": 1}
+    assert messages["page"] == "declared XLS, the file's bytes are HTML → 0 stars"
+
+
+def test_without_distribution_rows_the_declared_formats_are_scored_and_that_is_said():
+    catalogue = _catalogue(datasets=[{"native_id": "a", "licence": "CC-BY-4.0", "formats": ["CSV", "PDF"]}],
+                           distributions=[])
+    catalogue.datasets["distributions_count"] = 2
+    value, detail, _ = _stars_measure(catalogue)
+    assert value == 3.0 and detail["declared_formats_only"] is True
