@@ -130,17 +130,16 @@ def _openness(catalogue: Catalogue, result: FamilyResult) -> None:
         | frame["known"].eq(False)
     )]
     for native_id, row in low.head(MAX_FINDINGS_PER_MEASURE).iterrows():
-        unknown = " [unknown format]" if row["known"] is False and row["evidence"] in _FORMAT_EVIDENCE else ""
-        message = f"{row['reason']}{unknown}"
+        message = row["reason"]  # an unknown format says so: "… → 1 star (unknown format)"
         if row["stars"] < row["format_only"] and row["promised_reason"] != row["reason"]:
             message = f"{row['promised_reason']}; the dataset's best: {message}"
         result.findings.append({"family": FAMILY, "measure_id": STARS.id, "native_id": native_id,
                                 "title": titles.get(native_id), "message": message})
     unknown_licences = catalogue.datasets.loc[frame["licence"].eq("unknown"), "licence"].fillna("").value_counts()
     if len(unknown_licences):
-        examples = ", ".join(f"{(k or '(none)')!r} ×{v}" for k, v in unknown_licences.head(3).items())
-        result.portal_finding(STARS, f"{int(unknown_licences.sum())} datasets carry a licence the Open Definition "
-                                     f"list does not know ({examples}): their stars are not zeroed")
+        examples = ", ".join(f"{repr(k) if k else 'none given'} ×{v}" for k, v in unknown_licences.head(3).items())
+        result.portal_finding(STARS, f"{int(unknown_licences.sum())} of {len(frame)} datasets carry a licence the "
+                                     f"Open Definition list does not know ({examples}): their stars are not zeroed")
 
 
 def _links(catalogue: Catalogue, result: FamilyResult) -> None:

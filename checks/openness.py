@@ -96,7 +96,10 @@ def distribution_stars(
     if served and served != candidate:
         shared = served in _SHARED_SERVED
         carries = _SHARED_SERVED.get(served)
-        if not (candidate and shared and (carries is None or candidate in carries)):
+        # a shared type yields to a candidate ckanext-qa can score (Turtle served as text/plain); an API or a
+        # format the table lacks (JSON-LD served as application/json) is scored by what it serves
+        yields = candidate and shared and _table(candidate)[1] and (carries is None or candidate in carries)
+        if not yields:
             stars, known = _table(served)
             return Stars(stars, served, "served", known,
                          f"{said}, served {content_type.split(';')[0].strip()}: {_describe(served)}")

@@ -151,8 +151,9 @@ CKAN_FORMATS = (
     'XYZ | XYZ Chemical File | chemical/x-xyz | ',
     'ZIP | Zip File | application/zip | zip; http://purl.org/NET/mediatypes/application/zip',
 )
-# The one CKAN name odq maps elsewhere: a bare "Excel" is XLSX here (Excel's default since 2007); same 2 stars.
-CKAN_EXCEPTIONS = {"excel": "XLSX"}
+# The CKAN names odq maps elsewhere: a bare "Excel" is XLSX here (Excel's default since 2007; same 2 stars);
+# application/octet-stream (CKAN's BIN) names no format (any download is served so; 1 star either way).
+CKAN_EXCEPTIONS = {"excel": "XLSX", "application/octet-stream": None}
 
 
 def test_every_ckan_format_name_and_media_type_is_recognised():
@@ -168,7 +169,8 @@ def test_every_ckan_format_name_and_media_type_is_recognised():
             keys += 1
             expected = CKAN_EXCEPTIONS.get(key.lower(), code)
             assert declared_format(key) == expected, f"{key!r} ({short})"
-            assert format_info(expected).qa_stars == format_info(code).qa_stars
+            stars = distribution_stars(declared=expected).stars
+            assert stars == distribution_stars(declared=code).stars
     assert keys == 85 + 81 + 40  # a description per format, 81 media types, 40 alternative names
 
 
@@ -278,6 +280,9 @@ def test_a_served_type_many_formats_share_refutes_nothing():
         assert stars.stars == expected, (content_type, declared)
     # with nothing else to go on, the served type decides
     assert distribution_stars(declared=None, url="http://x/a", content_type="text/plain").format == "TXT"
+    # an API or a format ckanext-qa's table lacks is scored by what it serves
+    api = distribution_stars(declared="API", url="http://x/api/v1/stops", content_type="application/json")
+    assert (api.format, api.stars, api.evidence) == ("JSON", 3, "served")
     # a specific served type that contradicts the URL decides: a PNG behind a .php
     png = distribution_stars(declared="JPEG", url="http://x/img.php", content_type="image/png")
     assert (png.format, png.stars, png.evidence) == ("PNG", 3, "served")
@@ -305,6 +310,9 @@ def test_an_unknown_link_changes_nothing():
     ("クリエイティブ・コモンズ 表示-非営利-改変禁止（CC BY-NC-ND）", "closed"),  # Tokyo
     ("クリエイティブ・コモンズ 表示-改変禁止（CC BY-ND）", "closed"),  # Tokyo
     ("知识共享署名", "open"),
+    ("Creative Commons Namensnennung 3.0 DE\r", "open"),  # Köln (DKAN)
+    ("UK Open Government Licence (OGL)", "open"),  # data.gov.uk, CKAN's title for uk-ogl
+    ("https://opendatacommons.org/licenses/odbl/1.0/", "open"),
     ("Creative Commons Attribution-NonCommercial 3.0", "closed"),
     ("CC-BY-NC-4.0", "closed"),
     ("other-closed", "closed"),
@@ -399,9 +407,11 @@ def test_datasets_score_their_best_distribution_after_links_and_licences():
     assert detail["format_only_mean"] == pytest.approx((5 + 3 + 3 + 3 + 2 + 1) / 6)
     assert messages["broken"] == "broken link (HTTP 404) → 0 stars"
     assert messages["closed"].startswith("licence 'CC-BY-NC-4.0' is not open → 0 stars")
-    assert messages["mystery"].endswith("[unknown format]")
+    assert messages["mystery"].endswith("→ 1 star (unknown format)")
     assert messages["rdf-as-text"].startswith("declared RDF_XML but the URL is .txt: TXT → 1 star")
     assert "no-licence" not in messages and "unchecked" not in messages
+    assert messages[None] == ("1 of 7 datasets carry a licence the Open Definition list does not know "
+                              "(none given ×1): their stars are not zeroed")
 
 
 def test_a_sampled_file_whose_bytes_are_a_web_page_scores_0():
