@@ -89,7 +89,8 @@ def distribution_stars(
     said = f"declared {declared}" if declared else "no declared format"
     if sniffed and format_info(sniffed):
         stars, known = _table(sniffed)
-        return Stars(stars, sniffed, "sniffed", known, f"{said}, the file's bytes are {_describe(sniffed)}")
+        seen = "the file's bytes agree" if sniffed == declared else "the file's bytes are"
+        return Stars(stars, sniffed, "sniffed", known, f"{said}, {seen}: {_describe(sniffed)}")
     extension = url_format(url)
     candidate = extension[1] if extension else declared
     served = media_type_format(content_type)

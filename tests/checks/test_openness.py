@@ -187,6 +187,9 @@ def test_ckan_media_types_name_their_format_when_served():
 def test_by_sniff_csv():
     stars = distribution_stars(declared=declared_format("TXT"), url="anything", sniffed="CSV")
     assert (stars.stars, stars.format, stars.evidence) == (3, "CSV", "sniffed")
+    assert stars.reason == "declared TXT, the file's bytes are: CSV → 3 stars"
+    agree = distribution_stars(declared="XLSX", url="http://x/a.xlsx", sniffed="XLSX")
+    assert agree.reason == "declared XLSX, the file's bytes agree: XLSX → 2 stars"
 
 
 def test_not_archived_and_no_format_clues():
@@ -423,7 +426,7 @@ def test_a_sampled_file_whose_bytes_are_a_web_page_scores_0():
     )
     value, detail, messages = _stars_measure(catalogue)
     assert value == 0.0 and detail["decided_by"] == {"sniffed": 1}
-    assert messages["page"] == "declared XLS, the file's bytes are HTML → 0 stars"
+    assert messages["page"] == "declared XLS, the file's bytes are: HTML → 0 stars"
 
 
 def test_without_distribution_rows_the_declared_formats_are_scored_and_that_is_said():
