@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from checks.catalogue import Catalogue
-from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
+from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, Parameter, ShareCheck
+from checks.openness import UNKNOWN_FORMAT_STARS, score_catalogue
 from harvester.vocab import format_info
 
 FAMILY = "formats"
@@ -25,7 +26,11 @@ OPEN = MeasureSpec("open_format_share", FAMILY, "share", "提供开放（非专�
 API = MeasureSpec("api_share", FAMILY, "share", "提供数据接口的数据集占比", "share of datasets offering an API",
                   point="3.4.2-3")
 STARS = MeasureSpec("openness_stars_mean", FAMILY, "stars", "平均开放星级", "mean openness stars (0–5)",
-                    point="3.4.2-3")
+                    point="3.4.2-3", parameters=(
+                        Parameter("unknown_format_stars", UNKNOWN_FORMAT_STARS, "published",
+                                  "ckanext-qa scores a format it cannot place 1",
+                                  "ckanext-qa 对无法识别的格式给 1 星"),
+                    ))
 LINKS = MeasureSpec("links_alive_share", FAMILY, "share", "链接可访问的数据集占比",
                     "share of checked datasets whose links all answer", point="3.4.2-3")
 VALID = MeasureSpec("valid_file_share", FAMILY, "share", "抽样表格文件通过校验的占比",
@@ -37,6 +42,7 @@ CONTENT_TYPE = MeasureSpec("declared_format_matches_share", FAMILY, "share", "�
 # Servers that label everything generically say nothing about the format either way.
 _GENERIC_TYPES = {"application/octet-stream", "binary/octet-stream", "application/download",
                   "application/force-download", "application/x-download", ""}
+_FORMAT_EVIDENCE = ("sniffed", "served", "url", "declared", "none")
 EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
                     good="low", point="3.4.2-3")
 TINY = MeasureSpec("tiny_datasets", FAMILY, "count", "数据量过小（少于10条）的数据集数",
@@ -58,10 +64,6 @@ def _any_flag(flag: str) -> Callable[[tuple[str, ...]], bool]:
     return lambda key: any(bool((i := format_info(c)) and getattr(i, flag)) for c in key)
 
 
-def _stars(key: tuple[str, ...]) -> int:
-    return max(((i.stars if (i := format_info(c)) else 1) for c in key), default=0)
-
-
 def evaluate(catalogue: Catalogue) -> FamilyResult:
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
@@ -77,9 +79,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     api = frame["has_api"] | _per_format_set(codes, _any_flag("api")).astype(bool)
     result.shares.append(ShareCheck(API, api, "no API access", mostly=0.3))
 
-    stars = _per_format_set(codes, _stars).astype(int)
-    result.value(STARS, float(stars.mean()) if len(stars) else None,
-                 distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()})
+    _openness(catalogue, result)
 
     empty = frame["distributions_count"] == 0
     result.value(EMPTY, int(empty.sum()))
@@ -104,23 +104,67 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     return result
 
 
+def _openness(catalogue: Catalogue, result: FamilyResult) -> None:
+    """ckanext-qa's openness stars per dataset (checks.openness), with the reason for every low score."""
+    scored = score_catalogue(catalogue)
+    frame = scored.datasets
+    stars = frame["stars"].dropna().astype(int)
+    format_only = frame["format_only"].dropna().astype(int)
+    result.value(
+        STARS, float(stars.mean()) if len(stars) else None,
+        distribution={str(k): int(v) for k, v in stars.value_counts().sort_index().items()},
+        scored=len(stars), not_scored=int(frame["stars"].isna().sum()),  # no distribution: ckanext-qa scores none
+        decided_by={str(k): int(v) for k, v in frame["evidence"].value_counts().items()},
+        unknown_format=int((frame["known"].eq(False) & frame["evidence"].isin(_FORMAT_EVIDENCE)).sum()),
+        broken_link_zero=int(frame["evidence"].eq("broken-link").sum()),
+        closed_licence_zero=int(frame["evidence"].eq("closed-licence").sum()),
+        licences={str(k): int(v) for k, v in frame["licence"].value_counts().items()},
+        # The declared formats alone through the same table: no URL, served type, link or licence evidence.
+        format_only_mean=float(format_only.mean()) if len(format_only) else None,
+        declared_formats_only=scored.from_declared_only,
+    )
+    titles = catalogue.datasets["title"]
+    low = frame[frame["stars"].notna() & (
+        frame["evidence"].isin(("broken-link", "closed-licence"))
+        | (frame["stars"] < frame["format_only"])
+        | frame["known"].eq(False)
+    )]
+    for native_id, row in low.head(MAX_FINDINGS_PER_MEASURE).iterrows():
+        message = row["reason"]  # an unknown format says so: "… → 1 star (unknown format)"
+        if row["stars"] < row["format_only"] and row["promised_reason"] != row["reason"]:
+            message = f"{row['promised_reason']}; the dataset's best: {message}"
+        result.findings.append({"family": FAMILY, "measure_id": STARS.id, "native_id": native_id,
+                                "title": titles.get(native_id), "message": message})
+    unknown_licences = catalogue.datasets.loc[frame["licence"].eq("unknown"), "licence"].fillna("").value_counts()
+    if len(unknown_licences):
+        examples = ", ".join(f"{repr(k) if k else 'none given'} ×{v}" for k, v in unknown_licences.head(3).items())
+        result.portal_finding(STARS, f"{int(unknown_licences.sum())} of {len(frame)} datasets carry a licence the "
+                                     f"Open Definition list does not know ({examples}): their stars are not zeroed")
+
+
 def _links(catalogue: Catalogue, result: FamilyResult) -> None:
     links = catalogue.links
     if links is None or links.empty:
         result.value(LINKS, None, checked=0)
         return
+    # alive is True, False, or unknown (None: not judged, e.g. the lookup failed on odq's side)
+    links = links.assign(alive=links["alive"].astype("boolean"))
     dists = catalogue.distributions.merge(links, on="url", how="inner")
-    alive = dists.groupby("native_id")["alive"].all().reindex(catalogue.datasets.index)
-    broken = dists[~dists["alive"]].groupby("native_id").apply(
+    dead = dists["alive"].eq(False).fillna(False)
+    judged = dists["alive"].notna().groupby(dists["native_id"]).sum()
+    dead_count = dead.groupby(dists["native_id"]).sum()
+    alive = (dead_count == 0).astype("boolean").where(judged > 0, pd.NA).reindex(catalogue.datasets.index)
+    broken = dists[dead].groupby("native_id").apply(
         lambda g: "; ".join(f"{u} → {r}" for u, r in zip(g["url"].head(3), g["reason"].head(3), strict=True)),
         include_groups=False,
     ).reindex(catalogue.datasets.index)
-    message = "broken link: " + broken.fillna("")
+    message = "broken link: " + broken.astype(object).fillna("")
     result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), message))
     _content_types(dists, result)
     result.values.setdefault(
         "links_checked", (MeasureSpec("links_checked", FAMILY, "count", "检测的链接数", "links checked"),
-                          float(len(links)), {"broken": int((~links["alive"]).sum())}),
+                          float(len(links)), {"broken": int(links["alive"].eq(False).sum()),
+                                              "unknown": int(links["alive"].isna().sum())}),
     )
 
 
@@ -152,7 +196,8 @@ def _files(catalogue: Catalogue, result: FamilyResult) -> None:
 
 def _content_types(checked: pd.DataFrame, result: FamilyResult) -> None:
     """Declared format against the Content-Type the link actually answered with (live links only)."""
-    live = checked[checked["alive"] & checked["format"].notna() & checked["content_type"].notna()]
+    live = checked[checked["alive"].eq(True).fillna(False) & checked["format"].notna()
+                   & checked["content_type"].notna()]
     live = live[~live["content_type"].isin(_GENERIC_TYPES)]
     if live.empty:
         result.value(CONTENT_TYPE, None, compared=0)

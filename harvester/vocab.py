@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from harvester.profiles import load_yaml
+from harvester.profiles import ProfileError, load_yaml
 from profiles import PROFILES_DIR
 
 # Named frequency classes that are not ISO 8601 durations.
@@ -26,35 +26,59 @@ class FormatInfo:
     code: str
     machine_readable: bool
     non_proprietary: bool
-    stars: int
+    qa_stars: int | None  # ckanext-qa's openness score for the format; None where its table does not list it
     tabular: bool
     api: bool
     media_types: tuple[str, ...] = ()
+    ckan: str | None = None  # the format's short name in CKAN's resource format list
+
+
+class VocabError(ProfileError):
+    """A vocabulary file that breaks its own rules (a label in two entries, a score out of range)."""
+
+
+_FORMATS_FILE = "formats.yaml"
 
 
 @cache
-def _formats() -> tuple[dict[str, FormatInfo], dict[str, str]]:
-    data = load_yaml(PROFILES_DIR / "vocab" / "formats.yaml")
+def _formats() -> tuple[dict[str, FormatInfo], dict[str, str], dict[str, str]]:
+    """Formats by code, codes by label (labels, codes and media types), codes by media type alone."""
+    data = load_yaml(PROFILES_DIR / "vocab" / _FORMATS_FILE)
     by_code: dict[str, FormatInfo] = {}
     by_label: dict[str, str] = {}
+    by_media: dict[str, str] = {}
     for entry in data["formats"]:
         code = entry["code"]
+        stars = entry.get("qa_stars")
+        if stars is not None and (not isinstance(stars, int) or not 0 <= stars <= 5):
+            raise VocabError(f"{_FORMATS_FILE}: formats[{code}].qa_stars: expected an integer 0–5, got {stars!r}")
+        media_types = tuple(str(m).lower() for m in entry.get("media_types", []))
         by_code[code] = FormatInfo(
             code=code,
             machine_readable=bool(entry.get("machine_readable")),
             non_proprietary=bool(entry.get("non_proprietary")),
-            stars=int(entry.get("stars", 0)),
+            qa_stars=stars,
             tabular=bool(entry.get("tabular")),
             api=bool(entry.get("api")),
-            media_types=tuple(str(m).lower() for m in entry.get("media_types", [])),
+            media_types=media_types,
+            ckan=entry.get("ckan"),
         )
-        for label in [code, *entry.get("labels", []), *entry.get("media_types", [])]:
-            by_label.setdefault(normalise_label(str(label)), code)
-    return by_code, by_label
+        for label in [code, *entry.get("labels", []), *media_types]:
+            key = normalise_label(str(label))
+            if by_label.setdefault(key, code) != code:
+                raise VocabError(f"{_FORMATS_FILE}: formats[{code}]: label {label!r} is already a label of "
+                                 f"{by_label[key]}; a label belongs to one format only")
+        for media_type in media_types:
+            by_media[media_type] = code
+    return by_code, by_label, by_media
 
 
 def format_info(code: str | None) -> FormatInfo | None:
     return _formats()[0].get(code) if code else None
+
+
+def format_codes() -> tuple[str, ...]:
+    return tuple(_formats()[0])
 
 
 def normalise_format(raw: str | None, media_type: str | None = None, url: str | None = None) -> str | None:
@@ -62,18 +86,18 @@ def normalise_format(raw: str | None, media_type: str | None = None, url: str | 
     declared = _declared_format(raw, media_type)
     if declared or not url:
         return declared
-    _by_code, by_label = _formats()
-    path = url.split("?")[0].split("#")[0].rsplit("/", 1)[-1]
-    if "." in path:
-        extension = normalise_label(path.rsplit(".", 1)[-1])
-        if extension in by_label and 1 <= len(extension) <= 7:
-            return by_label[extension]
-    return None
+    found = url_format(url)
+    return found[1] if found else None
+
+
+def declared_format(raw: str | None, media_type: str | None = None) -> str | None:
+    """The format code a declared format string names, else the declared media type; never the URL."""
+    return _declared_format(raw, media_type)
 
 
 @lru_cache(maxsize=4096)
 def _declared_format(raw: str | None, media_type: str | None) -> str | None:
-    _by_code, by_label = _formats()
+    _by_code, by_label, _by_media = _formats()
     for candidate in (raw, media_type):
         if candidate:
             key = normalise_label(candidate).lstrip(".")
@@ -83,6 +107,36 @@ def _declared_format(raw: str | None, media_type: str | None) -> str | None:
             if key in by_label:
                 return by_label[key]
     return None
+
+
+def url_extensions(url: str) -> list[str]:
+    """The file name's extensions, the more specific first: ".../a.csv.zip?x=1" → ["csv.zip", "zip"].
+
+    As ckanext-qa reads a URL: the query is dropped, then the last path segment; two sections, then one.
+    """
+    name = url.split("?")[0].split("#")[0].rsplit("/", 1)[-1]
+    parts = name.split(".")
+    return [".".join(parts[-n:]) for n in (2, 1) if len(parts) > n]
+
+
+@lru_cache(maxsize=65536)
+def url_format(url: str | None) -> tuple[str, str] | None:
+    """(extension, format code) for the first of the URL's extensions that names a format, else None."""
+    if not url:
+        return None
+    by_label = _formats()[1]
+    for extension in url_extensions(url):
+        key = normalise_label(extension)
+        if 1 <= len(key) <= 7 and key in by_label:  # longer "extensions" are words in a file name
+            return extension, by_label[key]
+    return None
+
+
+def media_type_format(content_type: str | None) -> str | None:
+    """The format a served Content-Type names ("text/csv; charset=utf-8" → CSV), else None."""
+    if not content_type:
+        return None
+    return _formats()[2].get(content_type.split(";")[0].strip().lower())
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,11 +106,15 @@ def test_link_measure_counts_datasets_with_a_broken_link(tokyo):
 
 # The test's own reading of Tokyo's raw format strings (upper-cased): two aliases, a typo and RDF/XML.
 _ALIASES = {"RDF": "RDF_XML", "XISX": "XLSX", "HTML-": "HTML"}
-# ckanext-qa openness stars as indicators.md states them; every other openly published format earns 1 star,
-# structured specialist formats (point clouds, 3D meshes) 2; unknown or empty formats 0.
-_STARS = {"RDF_XML": 5, "CSV": 3, "JSON": 3, "XML": 3, "GEOJSON": 3, "KML": 3, "GTFS": 3,
-          "XLS": 2, "XLSX": 2, "SHP": 2, "LAS": 2, "OBJ": 2, "PLY": 2, "HTML": 0}
-
+# ckanext-qa's scores (its resource_format_openness_scores.json) for the formats Tokyo declares or its URLs end in;
+# a format its table does not list (LAS, OBJ, PLY, AI, GTFS, typos) scores 1, its score for a format it cannot place.
+_QA_STARS = {"RDF": 5, "CSV": 3, "JSON": 3, "XML": 3, "GEOJSON": 3, "KML": 3, "JPEG": 3, "JPG": 3, "PNG": 3,
+             "XLS": 2, "XLSX": 2, "XISX": 2, "SHP": 2, "GIF": 2, "PDF": 1, "DOC": 1, "DOCX": 1, "PPTX": 1, "TXT": 1,
+             "ZIP": 1, "HTML": 0, "HTM": 0, "HTML-": 0}
+# The URL extensions in Tokyo that name a format (".php", ".tx" and words after a dot do not).
+_FORMAT_EXTENSIONS = {"csv", "xls", "xlsx", "pdf", "jpg", "txt", "zip", "html", "htm", "html-", "rdf", "json",
+                      "geojson", "doc", "docx", "png", "gif", "xml", "pptx", "kml", "las", "ply", "obj", "ai"}
+_CLOSED_LICENCES = {"CC-BY-NC-ND-4.0", "CC-BY-ND-4.0"}  # rejected by the Open Definition
 
 def _code(raw_format: str | None) -> str | None:
     text = (raw_format or "").strip().upper()
@@ -127,13 +131,53 @@ def test_machine_readable_share_uses_the_mqa_vocabulary(tokyo):
     assert tokyo["assessment"].measure("machine_readable_share")["value"] == pytest.approx(expected)
 
 
-def test_openness_star_distribution(tokyo):
-    expected = Counter()
-    for package in tokyo["raw"]:
-        codes = [_code(r.get("format")) for r in package["resources"]]
-        expected[str(max((_STARS.get(c, 1) if c else 0 for c in codes), default=0))] += 1
+def _extension(url: str) -> str | None:
+    """ckanext-qa's reading: drop the query, take the file name, try two sections then one."""
+    parts = url.split("?")[0].rsplit("/", 1)[-1].split(".")
+    for sections in (2, 1):
+        if len(parts) > sections and ".".join(parts[-sections:]).lower() in _FORMAT_EXTENSIONS:
+            return ".".join(parts[-sections:]).lower()
+    return None
+
+
+def _qa_stars(package: dict, not_found: set[str]) -> int | None:
+    """ckanext-qa's rule by hand: broken link 0; else URL extension, else declared format; closed licence 0;
+    the dataset scores its best resource."""
+    best = None
+    for resource in package["resources"]:
+        url = resource.get("url") or ""
+        extension = _extension(url)
+        declared = (resource.get("format") or "").strip().upper()
+        stars = _QA_STARS.get(extension.upper() if extension else declared, 1)
+        if url in not_found or package.get("license_id") in _CLOSED_LICENCES:
+            stars = 0
+        best = stars if best is None else max(best, stars)
+    return best
+
+
+def test_openness_stars_follow_ckanext_qa(tokyo):
+    expected = Counter(str(_qa_stars(p, tokyo["not_found"])) for p in tokyo["raw"])
+    assert expected == {"0": 139, "1": 602, "2": 576, "3": 3720, "5": 40}
     measure = tokyo["assessment"].measure("openness_stars_mean")
     assert measure["detail"]["distribution"] == dict(expected)
+    assert measure["value"] == pytest.approx((602 + 2 * 576 + 3 * 3720 + 5 * 40) / 5077)
+    assert measure["detail"]["closed_licence_zero"] == 2
+    assert measure["detail"]["licences"] == {"open": 5075, "closed": 2}
+
+
+def test_declared_rdf_behind_a_txt_url_is_not_five_stars(tokyo):
+    rdf_txt = [p for p in tokyo["raw"] if any((r.get("format") or "").strip().upper() == "RDF"
+                                              and _extension(r.get("url") or "") == "txt" for r in p["resources"])]
+    assert len(rdf_txt) == 79
+    # All 79 scored 5 on the declared format; by the URL the RDF is text (1), so each scores its best other
+    # resource: 78 have an XLS (2), one has only broken links (0).
+    assert Counter(_qa_stars(p, tokyo["not_found"]) for p in rdf_txt) == {2: 78, 0: 1}
+    findings = {f["native_id"]: f["message"] for f in tokyo["assessment"].findings
+                if f["measure_id"] == "openness_stars_mean" and f["native_id"]}
+    sample = next(p for p in rdf_txt if _qa_stars(p, tokyo["not_found"]) == 2)
+    # the finding names the resource that lost its stars, then the one that scored
+    assert findings[sample["id"]].startswith("declared RDF_XML but the URL is .txt: TXT → 1 star")
+    assert "the dataset's best: declared XLS" in findings[sample["id"]]
 
 
 def test_unknown_capabilities_stay_unknown(tokyo):

@@ -176,7 +176,8 @@ def test_resources_become_distributions(catalogue):
             r["latest"] if r["filetype"] == "file" else None for r in dataset["resources"]]
         assert [d.format_raw for d in distributions] == [r["format"] or None for r in dataset["resources"]]
     formats = {d.format for r in records.values() for d in r.distributions}
-    assert formats == {"CSV", "JSON", "PDF", "XLSX", None}
+    # the resources without a format have URLs ending in .bin: CKAN's BIN (binary data), read from the extension
+    assert formats == {"CSV", "JSON", "PDF", "XLSX", "BIN"}
 
 
 def test_a_next_page_that_loops_back_is_a_partial_harvest(store):
