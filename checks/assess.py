@@ -69,8 +69,8 @@ def assess_harvest(
         harvest_id = current.id
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    catalogue = load_catalogue(store, harvest_id, portal,
-                               with_distributions=options.check_links or options.validate_files)
+    # Distributions always: openness stars judge URLs (extension before declared format) even without link checks.
+    catalogue = load_catalogue(store, harvest_id, portal, with_distributions=True)
     timings["load"] = time.perf_counter() - started
 
     if options.check_links:
@@ -144,7 +144,8 @@ def domain_threshold(options: AssessOptions) -> int:
 
 def _validate_sample(store: Store, http: Http, catalogue: Catalogue, options: AssessOptions) -> list[dict[str, Any]]:
     links = catalogue.links
-    broken = set(links.loc[~links["alive"], "url"]) if links is not None and not links.empty else set()
+    broken = (set(links.loc[links["alive"].eq(False).fillna(False).astype(bool), "url"])
+              if links is not None and not links.empty else set())
     sample = sample_files(catalogue.distributions, catalogue.datasets, options.file_sample, broken)
     if sample.empty:
         return []

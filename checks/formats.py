@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from checks.catalogue import Catalogue
+from checks.files import ERROR_CAP, FILE_BYTE_CAP, ROW_CAP
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, Parameter, ShareCheck
 from checks.openness import UNKNOWN_FORMAT_STARS, score_catalogue
 from harvester.vocab import format_info
@@ -33,6 +34,7 @@ STARS = MeasureSpec("openness_stars_mean", FAMILY, "stars", "平均开放星级"
                     ))
 LINKS = MeasureSpec("links_alive_share", FAMILY, "share", "链接可访问的数据集占比",
                     "share of checked datasets whose links all answer", point="3.4.2-3")
+LINKS_CHECKED = MeasureSpec("links_checked", FAMILY, "count", "检测的链接数", "links checked")
 VALID = MeasureSpec("valid_file_share", FAMILY, "share", "抽样表格文件通过校验的占比",
                     "share of sampled tabular files that validate", point="3.4.2-3")
 ERROR_RATE = MeasureSpec("errors_per_1000_rows", FAMILY, "count", "抽样文件每千行错误数",
@@ -161,11 +163,8 @@ def _links(catalogue: Catalogue, result: FamilyResult) -> None:
     message = "broken link: " + broken.astype(object).fillna("")
     result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), message))
     _content_types(dists, result)
-    result.values.setdefault(
-        "links_checked", (MeasureSpec("links_checked", FAMILY, "count", "检测的链接数", "links checked"),
-                          float(len(links)), {"broken": int(links["alive"].eq(False).sum()),
-                                              "unknown": int(links["alive"].isna().sum())}),
-    )
+    result.value(LINKS_CHECKED, float(len(links)), broken=int(links["alive"].eq(False).sum()),
+                 unknown=int(links["alive"].isna().sum()))
 
 
 def _files(catalogue: Catalogue, result: FamilyResult) -> None:
@@ -174,24 +173,42 @@ def _files(catalogue: Catalogue, result: FamilyResult) -> None:
         result.value(VALID, None, sampled=0)
         result.value(ERROR_RATE, None)
         return
-    validated = [f for f in files if f.get("valid") is not None]
+    validated = [f for f in files if f.get("valid") is not None]  # judged: valid, invalid or unreadable
     valid = [f for f in validated if f["valid"]]
-    rows = sum(f.get("rows") or 0 for f in validated)
-    errors = sum(f.get("errors") or 0 for f in validated)
+    # Errors per 1,000 rows are over the rows frictionless read; an unreadable file has no rows to count over.
+    read = [f for f in files if f.get("rows_read") is not None
+            or (f.get("status", "validated") == "validated" and f.get("valid") is not None)]
+    rows = sum(f.get("rows") or 0 for f in read)
+    errors = sum(f.get("errors") or 0 for f in read)
     error_types: dict[str, int] = {}
-    for report in validated:
+    for report in read:
         for kind, count in (report.get("error_types") or {}).items():
             error_types[kind] = error_types.get(kind, 0) + count
+    not_validated = [f for f in files if f.get("valid") is None]
     result.value(VALID, len(valid) / len(validated) if validated else None, sampled=len(files),
-                 validated=len(validated), error_types=error_types)
+                 validated=len(validated), error_types=error_types,
+                 not_assessed=len(not_validated),
+                 not_assessed_reasons=sorted({str(f.get("not_validated") or f.get("fetch_error") or "not fetched")
+                                              for f in not_validated})[:10],
+                 unreadable=sum(1 for f in files if f.get("status") == "unreadable"),
+                 rows_capped=sum(1 for f in files if f.get("rows_capped")),
+                 errors_capped=sum(1 for f in files if f.get("errors_capped")),
+                 caps={"bytes": FILE_BYTE_CAP, "rows": ROW_CAP, "errors": ERROR_CAP})
     result.value(ERROR_RATE, errors / rows * 1000 if rows else None, rows=rows, errors=errors)
     for report in files:
-        if report.get("valid") is False or report.get("fetch_error"):
-            reason = report.get("fetch_error") or ", ".join(
-                f"{k} ×{v}" for k, v in (report.get("error_types") or {}).items())
-            result.findings.append({"family": FAMILY, "measure_id": VALID.id, "native_id": report["native_id"],
-                                    "title": report.get("title"),
-                                    "message": f"{report['url']}: {reason} (encoding {report.get('encoding')})"})
+        if report.get("status") == "unreadable":
+            reason = f"unreadable: {report.get('unreadable') or 'not a table'}"
+        elif report.get("valid") is None:
+            reason = report.get("not_validated") or report.get("fetch_error")
+        elif report.get("valid") is False:
+            reason = ", ".join(f"{k} ×{v}" for k, v in (report.get("error_types") or {}).items())
+        else:
+            continue
+        if not reason:
+            continue
+        encoding = f" (encoding {report['encoding']})" if report.get("encoding") else ""
+        result.findings.append({"family": FAMILY, "measure_id": VALID.id, "native_id": report["native_id"],
+                                "title": report.get("title"), "message": f"{report['url']}: {reason}{encoding}"})
 
 
 def _content_types(checked: pd.DataFrame, result: FamilyResult) -> None:

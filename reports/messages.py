@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from reports.openness_messages import STARS_TEMPLATES
+
 LANGS = ("zh", "en")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -314,9 +316,12 @@ def _file_errors(value: str, lang: str) -> str:
 
 
 def _fetch_reason(value: str, lang: str) -> str:
-    cap = re.fullmatch(r"larger than the ([\d,]+)-byte cap; not validated", value)
+    cap = re.fullmatch(r"larger than the ([\d,]+)-byte cap; not validated", value) or re.fullmatch(
+        r"not validated: over the cap of ([\d,]+) bytes", value)
     if cap:
         return f"超过 {cap[1]} 字节上限，未校验" if lang == "zh" else value
+    if value.startswith("unreadable: "):
+        return f"无法读取：{value.removeprefix('unreadable: ')}" if lang == "zh" else value
     if value.startswith("refused "):
         return "被地址防护拒绝" if lang == "zh" else "refused by the address guard"
     if re.fullmatch(r"HTTP \d{3}", value) or "×" in value:
@@ -358,6 +363,7 @@ _WORKS = {"works": ("可用", "works"), "fails": ("不可用", "fails"),
 
 # Keyed by the finding's measure id (its code until findings are typed); the first matching template wins.
 FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
+    "openness_stars_mean": tuple(_t(p, zh, en, raw=raw, **tr) for p, zh, en, raw, tr in STARS_TEMPLATES),
     "catalogue_published": (
         _t(r"the harvest found no datasets: no open catalogue could be read",
            "采集未获得任何数据集：无法读取开放目录", "the harvest found no datasets: no open catalogue could be read"),
@@ -463,6 +469,8 @@ FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
         _t(r"(?P<url>\S+): (?P<reason>.*) \(encoding (?P<encoding>[^()]*)\)",
            "{url}：{reason}（编码 {encoding}）", "{url}: {reason} (encoding {encoding})",
            raw=("url", "encoding"), reason=_fetch_reason),
+        _t(r"(?P<url>\S+): (?P<reason>.*)", "{url}：{reason}", "{url}: {reason}", raw=("url",),
+           reason=_fetch_reason),
     ),
     "empty_datasets": (
         _t(r"the dataset has no distribution: nothing to download or call",

@@ -40,8 +40,9 @@ def test_link_status_counts_distinct_urls_by_verdict_and_unknown_is_not_dead(sto
         {"url": "http://10.0.0.1/5.csv", "status": None, "alive": False,
          "reason": "refused 'http://10.0.0.1/5.csv': 10.0.0.1 resolves to 10.0.0.1, a private address",
          "content_type": None, "final_url": None},
-        {"url": "http://h.example/6.csv", "status": None, "alive": False, "reason": "ReadTimeout: timed out",
-         "content_type": None, "final_url": None},
+        # A check that failed on odq's side (a connect timeout) is stored with its reason marked "unknown: ".
+        {"url": "http://h.example/6.csv", "status": None, "alive": False,
+         "reason": "unknown: ConnectTimeout: timed out", "content_type": None, "final_url": None},
     ])
     found = figures(store, harvest_id)
     # 7 distinct URLs: 1 alive, 2 dead (404), 5 blocked, 6 no answer, 3 and 7 never checked, the ftp one no http URL.
