@@ -210,6 +210,14 @@ def _progress(enabled: bool):
         yield update
 
 
+def _points(score: dict[str, Any]) -> str:
+    """Points over the known maximum; what odq could not measure is left out of it, and said."""
+    known, full = score.get("known_maximum", score["maximum"]), score.get("full_maximum", score["maximum"])
+    if known is None or known == full:
+        return f"{score['total']:.2f}/{full:g}"
+    return f"{score['total']:.2f}/{known:g} measured, {full:g} in all"
+
+
 def _check_lang(lang: str) -> None:
     if lang not in ("zh", "en"):
         _fail(f"--lang: expected zh or en, got {lang!r}")
@@ -271,13 +279,14 @@ def demo(
     if json_output:
         _print_json({"report": str(result.report_path.resolve()), "database": result.database_url,
                      "harvest": result.harvest.to_dict(), "assessment_timings": result.assessment_timings,
-                     "scores": [{k: s[k] for k in ("system", "level", "composite", "tier", "total", "maximum")}
+                     "scores": [{k: s.get(k) for k in ("system", "level", "composite", "tier", "total", "maximum",
+                                                       "known_maximum", "full_maximum")}
                                 for s in result.scores]})
         return
     for score in result.scores:
         if score["applicable"]:
             err.print(f"{score['system_name']}: {score['composite']:.3f} {score['tier']} "
-                      f"({score['total']:.2f}/{score['maximum']})", highlight=False)
+                      f"({_points(score)})", highlight=False)
     err.print(f"harvest: {result.harvest.datasets} datasets, {result.harvest.distributions} distributions, "
               f"{result.harvest.seconds:.1f} s; database {result.database_url}", highlight=False)
     print(result.report_path.resolve())
