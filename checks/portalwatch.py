@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from urllib3.util import parse_url
 
+from checks.licences import licence_openness
 from checks.measures import FamilyResult, MeasureSpec
 from checks.per_dataset import add_mean, share, value_frame
 from harvester.records import DatasetRecord
@@ -133,8 +134,15 @@ def _preservation(record: DatasetRecord) -> float:
     return sum(flags) / len(flags)
 
 
-def _not_assessed(_record: DatasetRecord) -> float | None:
-    return None
+def _licence_mapped(record: DatasetRecord) -> float | None:
+    """Mapped to the Open Definition's list (or a licence family it reviews); no licence: does not apply."""
+    return None if not record.licence else float(licence_openness(record.licence).status != "unknown")
+
+
+def _licence_open(record: DatasetRecord) -> float | None:
+    # odq's reading: judged over licences the list knows; an unmapped one is counted by License (coli), not as 0.
+    verdict = licence_openness(record.licence) if record.licence else None
+    return None if verdict is None or verdict.status == "unknown" else float(verdict.status == "open")
 
 
 METRICS: tuple[Metric, ...] = (
@@ -158,14 +166,14 @@ METRICS: tuple[Metric, ...] = (
            "cofo", "FileFormat", "Conformance", _file_format),
     Metric(_spec("coli", "许可协议可对应 opendefinition.org 列表（License）",
                  "licences mapped to the opendefinition.org list (License)"),
-           "coli", "License", "Conformance", _not_assessed),
+           "coli", "License", "Conformance", _licence_mapped),
     Metric(_spec("opma", "格式机器可读（MachineRead）", "machine-readable formats (MachineRead)"),
            "opma", "MachineRead", "OpenData", _flagshare("machine_readable")),
     Metric(_spec("opfo", "格式开放（OpenFormat）", "open formats (OpenFormat)"),
            "opfo", "OpenFormat", "OpenData", _flagshare("non_proprietary")),
     Metric(_spec("opli", "许可协议符合开放定义（OpenLicense）",
                  "licences conforming to the Open Definition (OpenLicense)"),
-           "opli", "OpenLicense", "OpenData", _not_assessed),
+           "opli", "OpenLicense", "OpenData", _licence_open),
     Metric(_spec("expr", "有格式、大小、更新频度等保存信息（Preservation）",
                  "format, size and update-frequency information (Preservation)"),
            "expr", "Preservation", "Existence", _preservation),
@@ -176,16 +184,12 @@ METRICS: tuple[Metric, ...] = (
 SPECS = tuple(m.spec for m in METRICS)
 (PW_EXAC, PW_COAC, PW_EXCO, PW_COCE, PW_COCU, PW_EXDA, PW_CODA, PW_EXDI, PW_COFO, PW_COLI, PW_OPMA, PW_OPFO, PW_OPLI,
  PW_EXPR, PW_EXRI) = SPECS
-NOT_ASSESSED_REASON = "not assessed: needs the Open Definition licence list, which odq does not map yet"
 
 
 def evaluate(records: Iterable[DatasetRecord]) -> FamilyResult:
     result = FamilyResult(FAMILY)
     frame, titles = value_frame(records, [(m.code, m.value) for m in METRICS])
     for metric in METRICS:
-        if metric.value is _not_assessed:
-            result.value(metric.spec, None, reason=NOT_ASSESSED_REASON, iri=metric.iri, code=metric.code)
-            continue
         add_mean(result, metric.spec, frame[metric.code], titles, iri=metric.iri, code=metric.code,
                  dimension=metric.dimension)
     return result

@@ -59,7 +59,7 @@ def test_a_metric_that_does_not_apply_is_left_out_not_zero():
     values = measured(record("bare"))
     assert values["pw_exac"] == 0.0  # no distribution: no access information
     assert values["pw_coac"] is None and values["pw_coce"] is None and values["pw_cofo"] is None
-    assert values["pw_coli"] is None and values["pw_opli"] is None  # licence list not mapped yet: unknown
+    assert values["pw_coli"] is None and values["pw_opli"] is None  # no licence: the licence metrics do not apply
 
 
 def test_an_empty_catalogue_measures_nothing():
@@ -79,3 +79,10 @@ def test_urls_are_judged_by_the_parser_the_client_connects_with():
     assert portalwatch.is_http_url("https://example.org/x")
     for bad in ("http://", "example.org/x", "https://exa mple.org", "mailto:a@b.org", json.dumps("x")):
         assert not portalwatch.is_http_url(bad), bad
+
+
+def test_licence_metrics_against_the_open_definition_list():
+    values = measured(record("by", licence="CC-BY-4.0"), record("nc", licence="CC BY-NC-ND 4.0"),
+                      record("own", licence="Terms of use of the City of Example"))
+    assert values["pw_coli"] == pytest.approx(2 / 3)  # the city's own terms are not on the list
+    assert values["pw_opli"] == pytest.approx(1 / 2)  # of the two the list knows: CC BY open, NC-ND not
