@@ -320,6 +320,9 @@ def _fetch_reason(value: str, lang: str) -> str:
         r"not validated: over the cap of ([\d,]+) bytes", value)
     if cap:
         return f"超过 {cap[1]} 字节上限，未校验" if lang == "zh" else value
+    html = re.fullmatch(r"unreadable: declared (\S+) but the link serves an HTML page", value)
+    if html:
+        return f"无法读取：声明为 {html[1]}，但链接返回的是 HTML 网页" if lang == "zh" else value
     if value.startswith("unreadable: "):
         return f"无法读取：{value.removeprefix('unreadable: ')}" if lang == "zh" else value
     if value.startswith("refused "):
@@ -468,8 +471,9 @@ FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
     "valid_file_share": (
         _t(r"(?P<url>\S+): (?P<reason>.*) \(encoding (?P<encoding>[^()]*)\)",
            "{url}：{reason}（编码 {encoding}）", "{url}: {reason} (encoding {encoding})",
-           raw=("url", "encoding"), reason=_fetch_reason),
-        _t(r"(?P<url>\S+): (?P<reason>.*)", "{url}：{reason}", "{url}: {reason}", raw=("url",),
+           raw=("url", "encoding", "reason"), reason=_fetch_reason),
+        # The reason quotes tools and files (frictionless's wording, member names): kept as original text.
+        _t(r"(?P<url>\S+): (?P<reason>.*)", "{url}：{reason}", "{url}: {reason}", raw=("url", "reason"),
            reason=_fetch_reason),
     ),
     "empty_datasets": (
