@@ -318,11 +318,12 @@ class Store:
         for _attempt in range(3):
             now = utcnow()
             with self.engine.begin() as conn:
+                # RETURNING says whether this insert happened (rowcount is unreliable with some drivers).
                 taken = conn.execute(_insert_ignore(conn, HarvestLockRow.__table__, ["portal_id"]).values(
                     portal_id=portal_id, owner=owner, pid=os.getpid(), host=HOST, acquired_at=now,
                     heartbeat_at=now,
-                )).rowcount
-            if taken == 1:
+                ).returning(HarvestLockRow.portal_id)).first()
+            if taken is not None:
                 return None
             with Session(self.engine, expire_on_commit=False) as session:
                 holder = session.get(HarvestLockRow, portal_id)

@@ -226,6 +226,7 @@ def harvest(
     it is stored as interrupted, with the reason, and the last complete harvest stays current.
     """
     import signal
+    from contextlib import suppress
 
     from harvester.profiles import ProfileError, find_portal, load_portal, portal_profile_paths
     from harvester.run import HarvestLocked, HarvestStopped, StopRequest, run_harvest
@@ -244,6 +245,10 @@ def harvest(
     def show_status(portal_id: str) -> None:
         """`odq harvest PORTAL --status`: its harvests (a dead process's `running` one closed first) and its lock."""
         row = store.portal(portal_id)
+        if row is None:  # a profile's path or file stem: the id inside it
+            with suppress(ProfileError):
+                portal_id = find_portal(portal_id)["id"]
+                row = store.portal(portal_id)
         if row is None:
             _fail(f"unknown portal {portal_id!r} in {store.url}: harvest it first (`odq harvest {portal_id}`)")
         harvests = store.harvests(portal_id)  # sweeps harvests whose process died
