@@ -29,6 +29,9 @@ MAPPED_FIELDS = (
 USAGE_FIELDS = ("views", "downloads", "api_calls")
 
 Progress = Callable[[int, int | None], None]
+# Families whose own count counts listing entries, repeats included (Socrata's Discovery resultSetSize: Seattle's
+# search lists one asset four times and counts it four times). An adapter's `count_includes_repeats` wins.
+COUNTS_REPEATED_ENTRIES = frozenset({"socrata"})
 
 
 @dataclass(slots=True)
@@ -153,10 +156,16 @@ def run_harvest(
         previous = store.current_harvest(profile["id"])
         since = previous.bookmark if incremental and previous is not None else None
         harvest_id = store.begin_harvest(profile["id"], mode="incremental" if since else "full")
-        store.attach_harvest_lock(profile["id"], owner, harvest_id)
-        with _Heartbeat(store, profile["id"], owner, harvest_id):
-            return _run(profile, store, http, adapter, harvest_id, previous, since, limits,
-                        batch_size=batch_size, progress=progress, accept_empty=accept_empty, stop=stop)
+        try:
+            store.attach_harvest_lock(profile["id"], owner, harvest_id)
+            with _Heartbeat(store, profile["id"], owner, harvest_id):
+                return _run(profile, store, http, adapter, harvest_id, previous, since, limits,
+                            batch_size=batch_size, progress=progress, accept_empty=accept_empty, stop=stop)
+        except KeyboardInterrupt as exc:  # a stop outside the listing loop (which closes the harvest itself)
+            with suppress(Exception):
+                store.interrupt_harvest(harvest_id, exc.reason if isinstance(exc, HarvestStopped)
+                                        else "stopped by SIGINT (Ctrl-C)")
+            raise
     finally:
         with suppress(Exception):  # a lock left behind expires with its lease
             store.release_harvest_lock(profile["id"], owner)
@@ -292,6 +301,15 @@ def _completeness(adapter: Any, store: Store, harvest_id: int, previous: Any, li
     tolerance = limits.settings.count_tolerance
     expected = None if getattr(adapter, "incremental", False) else adapter.expected_total
     verdict = _Verdict("complete", expected, distinct, skipped, repeats, tolerance)
+    family = getattr(adapter, "family", "")
+    counts_repeats = getattr(adapter, "count_includes_repeats", family in COUNTS_REPEATED_ENTRIES)
+    if expected is not None and counts_repeats and distinct + skipped + repeats < expected:
+        # The count counts search hits, repeats included, and a listing meets only some of them (scroll_id paging
+        # lists each asset once): it bounds the distinct datasets from above and cannot show one missing.
+        verdict.warning = (f"the portal's count of {expected:,} includes entries its search lists more than "
+                           f"once; {distinct:,} distinct datasets and {repeats:,} repeats were listed, which "
+                           "this count cannot check")
+        return _empty_check(verdict, adapter, distinct, previous, accept_empty)
     if expected is not None:
         shortfall = expected - (distinct + skipped + repeats)
         if shortfall > tolerance * expected:
@@ -308,6 +326,11 @@ def _completeness(adapter: Any, store: Store, harvest_id: int, previous: Any, li
         elif shortfall < 0:
             verdict.warning = f"the listing brought {-shortfall:,} more datasets than the portal counts " \
                               "(added while paging, or a count that lags)"
+    return _empty_check(verdict, adapter, distinct, previous, accept_empty)
+
+
+def _empty_check(verdict: _Verdict, adapter: Any, distinct: int, previous: Any, accept_empty: bool) -> _Verdict:
+    """An empty full listing where the last complete harvest had datasets is suspicious unless accepted."""
     full_listing = not getattr(adapter, "incremental", False)
     if full_listing and distinct == 0 and previous is not None and previous.datasets > 0:
         if accept_empty:

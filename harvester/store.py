@@ -387,6 +387,22 @@ class Store:
                     f"pid {pid} on {host})")
         return None
 
+    def interrupt_harvest(self, harvest_id: int, reason: str) -> bool:
+        """Close a harvest still `running` as interrupted, with the reason and what it stored; False when it was
+        already closed."""
+        row = self.harvest(harvest_id)
+        if row.status != "running":
+            return False
+        datasets, distributions = self.count_records(harvest_id)
+        with self.engine.begin() as conn:
+            return bool(conn.execute(
+                update(HarvestRow).where(HarvestRow.id == harvest_id, HarvestRow.status == "running").values(
+                    status="interrupted", finished_at=utcnow(), datasets=datasets, distributions=distributions,
+                    errors=[*(row.errors or []), f"harvest interrupted: {reason}"],
+                    errors_count=(row.errors_count or 0) + 1, info={**(row.info or {}), "interrupted": reason},
+                )
+            ).rowcount)
+
     def sweep_interrupted(self, portal_id: str) -> list[int]:
         """Close the portal's `running` harvests whose process died: `interrupted`, with the reason and what they
         stored. Called whenever odq touches a portal (harvest, assess, report, status)."""
@@ -394,26 +410,14 @@ class Store:
         with self.engine.connect() as conn:
             running = conn.execute(
                 select(HarvestRow.id, HarvestRow.heartbeat_at, HarvestRow.started_at, HarvestRow.owner_pid,
-                       HarvestRow.owner_host, HarvestRow.errors, HarvestRow.errors_count, HarvestRow.info)
+                       HarvestRow.owner_host)
                 .where(HarvestRow.portal_id == portal_id, HarvestRow.status == "running")
             ).all()
         closed = []
         for row in running:
             reason = self._dead_reason(row.heartbeat_at or (row.started_at if row.owner_pid is None else None),
                                        row.owner_pid, row.owner_host, now)
-            if reason is None:
-                continue
-            datasets, distributions = self.count_records(row.id)
-            message = f"harvest interrupted: {reason}"
-            with self.engine.begin() as conn:
-                done = conn.execute(
-                    update(HarvestRow).where(HarvestRow.id == row.id, HarvestRow.status == "running").values(
-                        status="interrupted", finished_at=now, datasets=datasets, distributions=distributions,
-                        errors=[*(row.errors or []), message], errors_count=(row.errors_count or 0) + 1,
-                        info={**(row.info or {}), "interrupted": reason},
-                    )
-                ).rowcount
-            if done:
+            if reason is not None and self.interrupt_harvest(row.id, reason):
                 closed.append(row.id)
         return closed
 

@@ -154,7 +154,7 @@ def test_two_harvests_of_one_portal_at_once_one_harvests_the_other_refuses(tmp_p
     profile = _profile_file(tmp_path, portal, "tokyo-twice")
     other = _profile_file(tmp_path, portal, "tokyo-other")
     with fresh_database(backend, tmp_path) as url:
-        portal.wire.slow_seconds = SLOW
+        portal.wire.slow_seconds = 2 * SLOW  # 12 s of listing: both starts fall well inside it
         try:
             processes = [_odq("harvest", profile, "--db", url, "--json"),
                          _odq("harvest", profile, "--db", url, "--json"),
