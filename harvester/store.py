@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,12 +34,18 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from harvester.records import DatasetRecord
 
 DEFAULT_DB_ENV = "ODQ_DATABASE_URL"
+# A running harvest beats every HEARTBEAT_SECONDS; one silent for LEASE_SECONDS is taken for dead (odq defaults).
+HEARTBEAT_SECONDS = 5.0
+LEASE_SECONDS = 60.0
+HOST = socket.gethostname()
 
 
 def default_database_url() -> str:
@@ -75,7 +83,8 @@ class HarvestRow(Base):
     portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(20))  # running | complete | partial | failed
+    # running | complete | partial | failed | suspicious (an empty listing) | interrupted (its process died)
+    status: Mapped[str] = mapped_column(String(20))
     mode: Mapped[str] = mapped_column(String(20), default="full")
     datasets: Mapped[int] = mapped_column(Integer, default=0)
     new_records: Mapped[int] = mapped_column(Integer, default=0)
@@ -87,6 +96,24 @@ class HarvestRow(Base):
     errors: Mapped[list] = mapped_column(JSON, default=list)
     bookmark: Mapped[dict | None] = mapped_column(JSON)
     info: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Who runs it, and when it last said it was alive: a dead process's harvest is found and closed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+
+
+class HarvestLockRow(Base):
+    """One row per portal being harvested: taken by an atomic insert, renewed by heartbeats, taken over when its
+    lease ran out or its process is gone. Works the same on SQLite and PostgreSQL (no advisory locks)."""
+
+    __tablename__ = "harvest_locks"
+    portal_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(300))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+    harvest_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class RecordRow(Base):
@@ -240,7 +267,16 @@ class Store:
         self.engine: Engine = create_engine(self.url, connect_args=connect_args)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self.lease_seconds = LEASE_SECONDS
+        for attempt in range(5):
+            try:
+                Base.metadata.create_all(self.engine)
+                break
+            except DBAPIError:
+                # Two fresh processes creating the same tables: the loser's CREATE fails; the next pass sees them.
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     # -- portals ---------------------------------------------------------------------------------
     def upsert_portal(self, profile: dict[str, Any]) -> None:
@@ -248,12 +284,10 @@ class Store:
             "name": profile["name"], "level": profile["level"], "region": profile.get("region"),
             "software": profile["software"], "url": profile["url"], "profile": profile,
         }
+        # Insert-or-ignore, then update: two processes creating the same portal at once both succeed.
         with self.engine.begin() as conn:
-            exists = conn.execute(select(PortalRow.id).where(PortalRow.id == profile["id"])).first()
-            if exists:
-                conn.execute(update(PortalRow).where(PortalRow.id == profile["id"]).values(**values))
-            else:
-                conn.execute(insert(PortalRow).values(id=profile["id"], **values))
+            conn.execute(_insert_ignore(conn, PortalRow.__table__, ["id"]).values(id=profile["id"], **values))
+            conn.execute(update(PortalRow).where(PortalRow.id == profile["id"]).values(**values))
 
     def portal(self, portal_id: str) -> PortalRow | None:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -265,13 +299,127 @@ class Store:
 
     # -- harvests --------------------------------------------------------------------------------
     def begin_harvest(self, portal_id: str, mode: str = "full") -> int:
+        now = utcnow()
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(HarvestRow).values(
-                    portal_id=portal_id, started_at=utcnow(), status="running", mode=mode, errors=[], info={}
+                    portal_id=portal_id, started_at=now, status="running", mode=mode, errors=[], info={},
+                    heartbeat_at=now, owner_pid=os.getpid(), owner_host=HOST,
                 )
             )
             return int(result.inserted_primary_key[0])
+
+    # -- one harvest per portal: the lock, its heartbeat, and harvests whose process died --------
+    def acquire_harvest_lock(self, portal_id: str, owner: str) -> HarvestLockRow | None:
+        """Take the portal's harvest lock for `owner`; None when taken, else the row of whoever holds it.
+
+        An atomic insert-or-ignore decides between two starters; a holder whose lease ran out, or whose process
+        is gone from this host, is replaced by a compare-and-set update (only one taker can win it)."""
+        for _attempt in range(3):
+            now = utcnow()
+            with self.engine.begin() as conn:
+                # RETURNING says whether this insert happened (rowcount is unreliable with some drivers).
+                taken = conn.execute(_insert_ignore(conn, HarvestLockRow.__table__, ["portal_id"]).values(
+                    portal_id=portal_id, owner=owner, pid=os.getpid(), host=HOST, acquired_at=now,
+                    heartbeat_at=now,
+                ).returning(HarvestLockRow.portal_id)).first()
+            if taken is not None:
+                return None
+            with Session(self.engine, expire_on_commit=False) as session:
+                holder = session.get(HarvestLockRow, portal_id)
+            if holder is None:
+                continue  # released between the insert and the read: try again
+            if self._dead_reason(holder.heartbeat_at, holder.pid, holder.host, now) is None:
+                return holder
+            with self.engine.begin() as conn:
+                won = conn.execute(
+                    update(HarvestLockRow)
+                    .where(HarvestLockRow.portal_id == portal_id, HarvestLockRow.owner == holder.owner,
+                           HarvestLockRow.heartbeat_at == holder.heartbeat_at)
+                    .values(owner=owner, pid=os.getpid(), host=HOST, acquired_at=now, heartbeat_at=now,
+                            harvest_id=None)
+                ).rowcount
+            if won == 1:
+                return None
+        with Session(self.engine, expire_on_commit=False) as session:
+            holder = session.get(HarvestLockRow, portal_id)
+        if holder is None:
+            raise RuntimeError(f"the harvest lock of {portal_id!r} changed hands too often to take")
+        return holder
+
+    def attach_harvest_lock(self, portal_id: str, owner: str, harvest_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(HarvestLockRow)
+                         .where(HarvestLockRow.portal_id == portal_id, HarvestLockRow.owner == owner)
+                         .values(harvest_id=harvest_id))
+
+    def heartbeat(self, portal_id: str, owner: str, harvest_id: int | None) -> bool:
+        """Renew the lease; False when the lock is no longer this owner's."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            held = conn.execute(
+                update(HarvestLockRow)
+                .where(HarvestLockRow.portal_id == portal_id, HarvestLockRow.owner == owner)
+                .values(heartbeat_at=now)
+            ).rowcount
+            if harvest_id is not None:
+                conn.execute(update(HarvestRow).where(HarvestRow.id == harvest_id, HarvestRow.status == "running")
+                             .values(heartbeat_at=now))
+        return held == 1
+
+    def release_harvest_lock(self, portal_id: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(HarvestLockRow.__table__.delete().where(
+                HarvestLockRow.portal_id == portal_id, HarvestLockRow.owner == owner))
+
+    def harvest_lock(self, portal_id: str) -> HarvestLockRow | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(HarvestLockRow, portal_id)
+
+    def _dead_reason(self, heartbeat_at: datetime | None, pid: int | None, host: str | None,
+                     now: datetime) -> str | None:
+        """Why the process behind a lease or a running harvest is taken for dead; None while it looks alive."""
+        if host == HOST and pid is not None and not process_alive(pid):
+            return f"its process (pid {pid} on {host}) is gone"
+        if heartbeat_at is None or now - heartbeat_at > timedelta(seconds=self.lease_seconds):
+            since = heartbeat_at.isoformat(timespec="seconds") + "Z" if heartbeat_at else "it started"
+            return (f"no heartbeat since {since} (lease of {self.lease_seconds:g} s, an odq default; "
+                    f"pid {pid} on {host})")
+        return None
+
+    def interrupt_harvest(self, harvest_id: int, reason: str) -> bool:
+        """Close a harvest still `running` as interrupted, with the reason and what it stored; False when it was
+        already closed."""
+        row = self.harvest(harvest_id)
+        if row.status != "running":
+            return False
+        datasets, distributions = self.count_records(harvest_id)
+        with self.engine.begin() as conn:
+            return bool(conn.execute(
+                update(HarvestRow).where(HarvestRow.id == harvest_id, HarvestRow.status == "running").values(
+                    status="interrupted", finished_at=utcnow(), datasets=datasets, distributions=distributions,
+                    errors=[*(row.errors or []), f"harvest interrupted: {reason}"],
+                    errors_count=(row.errors_count or 0) + 1, info={**(row.info or {}), "interrupted": reason},
+                )
+            ).rowcount)
+
+    def sweep_interrupted(self, portal_id: str) -> list[int]:
+        """Close the portal's `running` harvests whose process died: `interrupted`, with the reason and what they
+        stored. Called whenever odq touches a portal (harvest, assess, report, status)."""
+        now = utcnow()
+        with self.engine.connect() as conn:
+            running = conn.execute(
+                select(HarvestRow.id, HarvestRow.heartbeat_at, HarvestRow.started_at, HarvestRow.owner_pid,
+                       HarvestRow.owner_host)
+                .where(HarvestRow.portal_id == portal_id, HarvestRow.status == "running")
+            ).all()
+        closed = []
+        for row in running:
+            reason = self._dead_reason(row.heartbeat_at or (row.started_at if row.owner_pid is None else None),
+                                       row.owner_pid, row.owner_host, now)
+            if reason is not None and self.interrupt_harvest(row.id, reason):
+                closed.append(row.id)
+        return closed
 
     def add_records(self, harvest_id: int, records: Sequence[DatasetRecord]) -> StoredBatch:
         """Store one batch in one transaction; a record whose content hash is known is not stored again."""
@@ -287,14 +435,17 @@ class Store:
             )
             fresh = [(h, *prepared[h]) for h in prepared if h not in known]
             if fresh:
-                _bulk_insert(conn, RecordRow.__table__, [_record_row(h, r) for h, r, _doc, _raw in fresh])
+                # Insert-or-ignore: another harvest may store the same version between our read and our write.
+                _bulk_insert(conn, RecordRow.__table__, [_record_row(h, r) for h, r, _doc, _raw in fresh],
+                             ignore=["hash"])
                 _bulk_insert(conn, RecordBlobRow.__table__,
-                             [{"hash": h, "document": pack(doc), "raw": pack(raw)} for h, _r, doc, raw in fresh])
+                             [{"hash": h, "document": pack(doc), "raw": pack(raw)} for h, _r, doc, raw in fresh],
+                             ignore=["hash"])
                 dist_rows = [
                     _distribution_row(h, i, d) for h, r, _doc, _raw in fresh for i, d in enumerate(r.distributions)
                 ]
                 if dist_rows:
-                    _bulk_insert(conn, DistributionRow.__table__, dist_rows)
+                    _bulk_insert(conn, DistributionRow.__table__, dist_rows, ignore=["record_hash", "position"])
             # Ids seen in an earlier batch of the same harvest are replaced, not duplicated.
             conn.execute(
                 HarvestRecordRow.__table__.delete().where(
@@ -346,12 +497,15 @@ class Store:
         return row
 
     def current_harvest(self, portal_id: str) -> HarvestRow | None:
+        """The portal's last complete harvest (a partial, failed or interrupted one never replaces it)."""
+        self.sweep_interrupted(portal_id)
         portal = self.portal(portal_id)
         if portal is None or portal.current_harvest_id is None:
             return None
         return self.harvest(portal.current_harvest_id)
 
     def harvests(self, portal_id: str) -> list[HarvestRow]:
+        self.sweep_interrupted(portal_id)
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(
                 select(HarvestRow).where(HarvestRow.portal_id == portal_id).order_by(HarvestRow.id)
@@ -484,17 +638,45 @@ class Store:
             conn.execute(insert(LinkCheckRow), [{"checked_at": utcnow(), **r} for r in results])
 
 
-def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], ignore: list[str] | None = None) -> None:
     """executemany of plain rows; on SQLite straight through the driver, skipping per-row parameter processing
-    (a third of harvest time). Column names come from our own tables, never from portal content."""
+    (a third of harvest time). Column names come from our own tables, never from portal content.
+
+    `ignore`: the primary key columns on which a row already there is kept (insert-or-ignore)."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+        conn.execute(_insert_ignore(conn, table, ignore) if ignore else insert(table), rows)
         return
     columns = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    sql = f"{verb} INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
     conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+
+
+def _insert_ignore(conn: Any, table: Any, keys: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING in the connection's dialect."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
+    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {name}")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host still runs (a zombie, killed but not yet reaped, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, someone else's
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

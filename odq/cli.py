@@ -385,54 +385,132 @@ def harvest(
     due: Annotated[bool, typer.Option("--due", help="Harvest every profile whose cron schedule is due.")] = False,
     all_portals: Annotated[bool, typer.Option("--all", help="Harvest every profile in profiles/portals.")] = False,
     workers: Annotated[int, typer.Option(help="Portals harvested at once with --due/--all.")] = 4,
+    accept_empty: Annotated[bool, typer.Option("--accept-empty", help="Let an empty listing become current although "
+                                               "the last complete harvest had datasets (the portal really "
+                                               "emptied its catalogue).")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Show the portal's harvests and who is harvesting it "
+                                         "now, instead of harvesting.")] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Harvest a portal's whole catalogue into the store (a failed harvest never replaces the last good one)."""
+    """Harvest a portal's whole catalogue into the store (a failed harvest never replaces the last good one).
+
+    One harvest per portal at a time: a second one refuses (exit code 3). SIGTERM stops a harvest like Ctrl-C:
+    it is stored as interrupted, with the reason, and the last complete harvest stays current.
+    """
+    import signal
+    from contextlib import suppress
+
     from harvester.profiles import ProfileError, find_portal, load_portal, portal_profile_paths
-    from harvester.run import run_harvest
+    from harvester.run import HarvestLocked, HarvestStopped, StopRequest, run_harvest
     from odq.pipeline import harvest_many, make_http
 
     store = _store(db)
-    if due or all_portals:
-        if portal:
-            _fail("give a portal or --due/--all, not both")
-        from harvester.schedule import is_due
+    stop = StopRequest()
+    single = not (due or all_portals)
 
+    def on_signal(number: int, _frame: Any) -> None:
+        reason = f"stopped by {signal.Signals(number).name}"
+        stop.set(reason)
+        if single:  # the harvest runs on this thread: stop it where it is (a pool's workers stop at a record)
+            raise HarvestStopped(reason)
+
+    def show_status(portal_id: str) -> None:
+        """`odq harvest PORTAL --status`: its harvests (a dead process's `running` one closed first) and its lock."""
+        row = store.portal(portal_id)
+        if row is None:  # a profile's path or file stem: the id inside it
+            with suppress(ProfileError):
+                portal_id = find_portal(portal_id)["id"]
+                row = store.portal(portal_id)
+        if row is None:
+            _fail(f"unknown portal {portal_id!r} in {store.url}: harvest it first (`odq harvest {portal_id}`)")
+        harvests = store.harvests(portal_id)  # sweeps harvests whose process died
+        lock = store.harvest_lock(portal_id)
+        rows = [{"id": h.id, "status": h.status, "current": h.id == row.current_harvest_id,
+                 "started_at": h.started_at.isoformat(timespec="seconds"),
+                 "finished_at": h.finished_at.isoformat(timespec="seconds") if h.finished_at else None,
+                 "datasets": h.datasets, "errors": (h.errors or [])[-1:]} for h in harvests]
+        holder = {"pid": lock.pid, "host": lock.host, "harvest_id": lock.harvest_id,
+                  "heartbeat_at": lock.heartbeat_at.isoformat(timespec="seconds")} if lock else None
+        if json_output:
+            _print_json({"portal_id": portal_id, "harvests": rows, "lock": holder})
+            return
+        table = Table("#", "status", "current", "started", "datasets", "last error")
+        for h in rows:
+            table.add_row(str(h["id"]), h["status"], "✓" if h["current"] else "", h["started_at"], f"{h['datasets']:,}",
+                          escape((h["errors"] or [""])[0][:120]))
+        out.print(table)
+        if holder:
+            err.print(f"being harvested now: harvest #{holder['harvest_id']} by pid {holder['pid']} on "
+                      f"{escape(holder['host'])} (heartbeat {holder['heartbeat_at']}Z)", highlight=False)
+
+    if status:
+        if not portal:
+            _fail("--status: name a portal")
+        show_status(portal)
+        return
+    previous_handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if not single:
+            if portal:
+                _fail("give a portal or --due/--all, not both")
+            from harvester.schedule import is_due
+
+            try:
+                profiles = [load_portal(p) for p in portal_profile_paths()]
+                chosen = [p for p in profiles if all_portals or is_due(p, store)]
+            except ProfileError as exc:
+                _fail(str(exc))
+            results = harvest_many(chosen, store, allow_host or [], workers=workers, incremental=incremental,
+                                   accept_empty=accept_empty, stop=stop)
+            summary = [r.to_dict() if not isinstance(r, BaseException) else
+                       {"portal_id": p["id"], "status": "refused" if isinstance(r, HarvestLocked) else
+                        "interrupted" if isinstance(r, HarvestStopped) else "failed",
+                        "errors": [str(r) if isinstance(r, HarvestLocked | HarvestStopped) else
+                                   f"{type(r).__name__}: {r}"]}
+                       for p, r in zip(chosen, results, strict=True)]
+            if json_output:
+                _print_json(summary)
+            else:
+                for row in summary:
+                    err.print(f"{row['status']:>11} {escape(row['portal_id'])}: {row.get('datasets', 0):,} datasets"
+                              + (f" ({escape(row['errors'][0])})" if row["status"] in ("refused", "interrupted")
+                                 else ""), highlight=False)
+                err.print(f"{len(summary)} portal(s) harvested" if summary else "no portal is due")
+            if stop.reason:
+                raise typer.Exit(143 if "SIGTERM" in stop.reason else 130)
+            if any(row["status"] != "complete" for row in summary):
+                raise typer.Exit(1)
+            return
+        if not portal:
+            _fail("name a portal (id or profile file), or use --due or --all")
         try:
-            profiles = [load_portal(p) for p in portal_profile_paths()]
-            chosen = [p for p in profiles if all_portals or is_due(p, store)]
+            profile = find_portal(portal)
         except ProfileError as exc:
             _fail(str(exc))
-        results = harvest_many(chosen, store, allow_host or [], workers=workers, incremental=incremental)
-        summary = [r.to_dict() if not isinstance(r, Exception) else {"portal_id": p["id"], "status": "failed",
-                   "errors": [f"{type(r).__name__}: {r}"]} for p, r in zip(chosen, results, strict=True)]
-        if json_output:
-            _print_json(summary)
-        else:
-            for row in summary:
-                err.print(f"{row['status']:>9} {escape(row['portal_id'])}: {row.get('datasets', 0):,} datasets",
-                          highlight=False)
-            err.print(f"{len(summary)} portal(s) harvested" if summary else "no portal is due")
-        if any(row["status"] != "complete" for row in summary):
-            raise typer.Exit(1)
-        return
-    if not portal:
-        _fail("name a portal (id or profile file), or use --due or --all")
-    try:
-        profile = find_portal(portal)
-    except ProfileError as exc:
-        _fail(str(exc))
-    http = make_http(profile, allow_host or [])
-    try:
-        with _progress(not json_output) as progress:
-            result = run_harvest(profile, store, http, incremental=incremental,
-                                 progress=(lambda done, total: progress("harvest", done, total)) if progress else None)
-    except (ProfileError, ValueError, NotImplementedError) as exc:
-        _fail(str(exc))
+        http = make_http(profile, allow_host or [])
+        try:
+            with _progress(not json_output) as progress:
+                result = run_harvest(
+                    profile, store, http, incremental=incremental, accept_empty=accept_empty,
+                    progress=(lambda done, total: progress("harvest", done, total)) if progress else None)
+        except (ProfileError, ValueError, NotImplementedError) as exc:
+            _fail(str(exc))
+        except HarvestLocked as exc:
+            _fail(str(exc), code=3)
+        except KeyboardInterrupt as exc:
+            reason = exc.reason if isinstance(exc, HarvestStopped) else "stopped by SIGINT"
+            err.print(f"[red]interrupted[/] harvest of {escape(profile['id'])}: {escape(reason)}; the last "
+                      "complete harvest stays current", highlight=False)
+            raise typer.Exit(143 if "SIGTERM" in reason else 130) from None
+        finally:
+            http.close()
+    finally:
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
     if json_output:
         _print_json(result.to_dict())
     else:
-        colour = {"complete": "green", "partial": "yellow", "failed": "red"}[result.status]
+        colour = {"complete": "green", "partial": "yellow"}.get(result.status, "red")
         err.print(f"[{colour}]{result.status}[/] harvest #{result.harvest_id} of {escape(profile['id'])}: "
                   f"{result.datasets:,} datasets ({result.new_records:,} new versions), "
                   f"{result.distributions:,} distributions, {result.errors_count} errors, "

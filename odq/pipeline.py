@@ -11,7 +11,7 @@ from checks.assess import Assessment, AssessOptions, assess_harvest
 from checks.facts import Fact
 from checks.scoring import load_systems, score
 from harvester.http import Http, Politeness
-from harvester.run import HarvestResult, run_harvest
+from harvester.run import HarvestResult, HarvestStopped, StopRequest, run_harvest
 from harvester.store import Store
 from reports.dqv import harvest_quality_graph
 from reports.model import build_report
@@ -28,15 +28,18 @@ def make_http(profile: dict[str, Any] | None = None, allow_hosts: list[str] | tu
 
 def harvest_many(
     profiles: list[dict[str, Any]], store: Store, allow_hosts: list[str] | tuple[str, ...] = (), workers: int = 4,
-    incremental: bool = False,
+    incremental: bool = False, accept_empty: bool = False, stop: StopRequest | None = None,
 ) -> list[HarvestResult | Exception]:
-    """Harvest several portals at once; each has its own client, so each keeps its own politeness budget."""
+    """Harvest several portals at once; each has its own client, so each keeps its own politeness budget.
+
+    A portal another process is harvesting comes back as its HarvestLocked; `stop` (set by a signal handler)
+    ends every running harvest as interrupted at its next record."""
 
     def one(profile: dict[str, Any]) -> HarvestResult | Exception:
         http = make_http(profile, allow_hosts)
         try:
-            return run_harvest(profile, store, http, incremental=incremental)
-        except Exception as exc:  # one portal's failure must not stop the others
+            return run_harvest(profile, store, http, incremental=incremental, accept_empty=accept_empty, stop=stop)
+        except (Exception, HarvestStopped) as exc:  # one portal's failure must not stop the others
             return exc
         finally:
             http.close()

@@ -147,3 +147,55 @@ def test_incremental_harvest_asks_only_for_changes_and_carries_the_rest(store, p
     titles = {r.native_id: r.title for r in store.records(third.harvest_id)}
     assert titles[changed[5]["id"]] == "renamed while nobody looked"
     assert len(titles) == 1200
+
+
+def test_a_stop_request_interrupts_the_harvest_and_keeps_the_last_good_one(store, packages):
+    from harvester.run import HarvestStopped, StopRequest
+
+    good, server = _harvest(store, packages)
+    stop = StopRequest()
+    with ReplayServer(catalogue_from_packages(packages), port=server.port) as replay:
+        profile = ckan_profile(replay.base, "tokyo-sample", options={"page_size": 100})
+        with pytest.raises(HarvestStopped, match="stopped by SIGTERM"):
+            run_harvest(profile, store, make_http(profile), batch_size=150,
+                        progress=lambda done, total: stop.set("stopped by SIGTERM"), stop=stop)
+    stopped = store.harvests("tokyo-sample")[-1]
+    assert stopped.status == "interrupted" and stopped.info["interrupted"] == "stopped by SIGTERM"
+    assert "harvest interrupted: stopped by SIGTERM" in stopped.errors
+    assert 150 <= stopped.datasets < 1200 and stopped.bookmark is None
+    assert store.current_harvest("tokyo-sample").id == good.harvest_id
+    assert store.harvest_lock("tokyo-sample") is None  # released: the next harvest may start at once
+    again, _ = _harvest(store, packages, port=server.port)
+    assert again.status == "complete" and store.current_harvest("tokyo-sample").id == again.harvest_id
+
+
+def test_the_lock_is_released_whatever_the_outcome(store, packages):
+    failed, _ = _harvest(store, packages, faults=Faults(fail_search_after=0))
+    assert failed.status == "failed"
+    assert store.harvest_lock("tokyo-sample") is None
+    done, _ = _harvest(store, packages)
+    assert done.status == "complete" and store.harvest_lock("tokyo-sample") is None
+    row = store.harvest(done.harvest_id)
+    assert row.owner_host and row.owner_pid and row.heartbeat_at is not None
+    assert row.info["limits"]["deadline_minutes"] == {"value": 360.0, "source": "odq default"}
+    assert row.info["completeness"] == {"status": "complete", "expected_total": 1200, "distinct": 1200,
+                                        "skipped": 0, "repeats": 0, "tolerance": 0.01}
+
+
+@pytest.mark.parametrize("paging", ["offset", "scroll"])
+def test_seattles_count_includes_its_repeated_assets_and_does_not_make_the_harvest_partial(store, paging):
+    """Seattle's Discovery search lists 11 entries for 8 distinct assets (3k2p-39jp four times) and counts 11."""
+    from odq.replay import ReplayCatalogue
+    from tests.harvester.test_socrata import Discovery, _recorded_results, socrata_profile
+
+    route = Discovery(_recorded_results())
+    with ReplayServer(ReplayCatalogue(packages=[], routes={"/api/catalog/v1": route})) as server:
+        profile = socrata_profile(server.base, page_size=3, paging=paging)
+        result = run_harvest(profile, store, make_http(profile))
+    assert result.status == "complete" and result.datasets == 8
+    completeness = store.harvest(result.harvest_id).info["completeness"]
+    assert completeness["expected_total"] == 11 and completeness["distinct"] == 8
+    if paging == "offset":  # every entry met: 8 distinct + 3 repeats = the count, checked exactly
+        assert completeness["repeats"] == 3 and "warning" not in completeness
+    else:  # scroll_id paging meets only some repeats: the count is an upper bound, said so
+        assert completeness["repeats"] < 3 and "cannot check" in completeness["warning"]
