@@ -29,9 +29,6 @@ MAPPED_FIELDS = (
 USAGE_FIELDS = ("views", "downloads", "api_calls")
 
 Progress = Callable[[int, int | None], None]
-# Families whose own count counts listing entries, repeats included (Socrata's Discovery resultSetSize: Seattle's
-# search lists one asset four times and counts it four times). An adapter's `count_includes_repeats` wins.
-COUNTS_REPEATED_ENTRIES = frozenset({"socrata"})
 
 
 @dataclass(slots=True)
@@ -140,8 +137,7 @@ def run_harvest(
     store.upsert_portal(profile)
     for host in profile.get("allow_hosts") or []:
         http.allow_host(host)
-    if hasattr(http, "request_deadline"):  # a total deadline per request, where the client offers one
-        http.request_deadline = limits.settings.request_deadline_seconds
+    http.request_deadline = limits.settings.request_deadline_seconds  # a total deadline per request
     # Built first: a profile whose options the adapter rejects fails here, before any lock or harvest row exists.
     adapter = adapter_class(profile["software"])(profile, http)
     owner = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
@@ -301,8 +297,7 @@ def _completeness(adapter: Any, store: Store, harvest_id: int, previous: Any, li
     tolerance = limits.settings.count_tolerance
     expected = None if getattr(adapter, "incremental", False) else adapter.expected_total
     verdict = _Verdict("complete", expected, distinct, skipped, repeats, tolerance)
-    family = getattr(adapter, "family", "")
-    counts_repeats = getattr(adapter, "count_includes_repeats", family in COUNTS_REPEATED_ENTRIES)
+    counts_repeats = adapter.count_includes_repeats  # the adapter says what its count counts
     if expected is not None and counts_repeats and distinct + skipped + repeats < expected:
         # The count counts search hits, repeats included, and a listing meets only some of them (scroll_id paging
         # lists each asset once): it bounds the distinct datasets from above and cannot show one missing.

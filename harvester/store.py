@@ -133,6 +133,7 @@ class RecordRow(Base):
     frequency: Mapped[str | None] = mapped_column(String(40))
     issued: Mapped[str | None] = mapped_column(String(40))
     modified: Mapped[str | None] = mapped_column(String(40))
+    data_modified: Mapped[str | None] = mapped_column(String(40))  # when the data itself changed, where given
     licence: Mapped[str | None] = mapped_column(Text)
     open_type: Mapped[str | None] = mapped_column(Text)
     fields_count: Mapped[int] = mapped_column(Integer)
@@ -704,6 +705,7 @@ def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
         "frequency": record.frequency,
         "issued": record.issued,
         "modified": record.modified,
+        "data_modified": record.data_modified,
         "licence": record.licence,
         "open_type": record.open_type,
         "fields_count": len(record.fields),

@@ -96,7 +96,8 @@ LEVELS: dict[str, tuple[str, str]] = {
 
 HARVEST_STATUS: dict[str, tuple[str, str]] = {
     "complete": ("完成", "complete"), "partial": ("部分完成", "partial"), "failed": ("失败", "failed"),
-    "running": ("进行中", "running"),
+    "running": ("进行中", "running"), "interrupted": ("已中断", "interrupted"),
+    "suspicious": ("可疑（空目录）", "suspicious (empty listing)"),
 }
 
 # English names of the shipped CSTC profiles' assessment points, used when a profile has no `name_en`.

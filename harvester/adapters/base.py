@@ -56,6 +56,8 @@ class Adapter(ABC):
     Options: ClassVar[type] = NoOptions  # a frozen dataclass; see harvester/adapters/options.py
     noun: ClassVar[str] = "dataset"  # what a skip reason calls one native record
     options_required: ClassVar[bool] = False  # True when the family cannot harvest without options
+    # True when the portal's own count counts listing entries, repeats included: it then bounds the listing.
+    count_includes_repeats: ClassVar[bool] = False
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
         self.profile = profile

@@ -42,6 +42,9 @@ class SocrataOptions:
 class SocrataAdapter(Adapter):
     family: ClassVar[str] = "socrata"
     Options: ClassVar[type] = SocrataOptions
+    # Discovery's resultSetSize counts search hits, repeats included (Seattle lists one asset four times and
+    # counts it four times): the count bounds the distinct datasets from above.
+    count_includes_repeats: ClassVar[bool] = True
 
     def __init__(self, profile: dict[str, Any], http: Http) -> None:
         super().__init__(profile, http)

@@ -220,8 +220,6 @@ def test_repeated_ids_are_stored_once(store, packages, good):
 
 def test_a_body_trickled_at_one_byte_a_second_is_cut_by_the_request_deadline(store, packages, good):
     good_id, port = good
-    if not hasattr(Http(), "request_deadline"):
-        pytest.xfail("needs Http's per-request total deadline (request_deadline)")
     wire = WireFaults(trickle_bytes_per_second=1.0)
     result, server = _harvest(store, packages, wire, port=port, harvest={"request_deadline_seconds": 2})
     assert server.injected["trickle"] >= 1
