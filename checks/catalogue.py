@@ -17,7 +17,8 @@ HISTORY_HARVESTS = 12  # how many earlier complete harvests the observed cadence
 DATASET_COLUMNS = (
     RecordRow.native_id, RecordRow.title, RecordRow.publisher, RecordRow.department,
     RecordRow.description_length, RecordRow.categories, RecordRow.keywords, RecordRow.frequency_raw,
-    RecordRow.frequency, RecordRow.issued, RecordRow.modified, RecordRow.data_modified, RecordRow.licence, RecordRow.open_type,
+    RecordRow.frequency, RecordRow.issued, RecordRow.modified, RecordRow.data_modified, RecordRow.licence,
+    RecordRow.open_type,
     RecordRow.fields_count, RecordRow.fields_described, RecordRow.fields_typed, RecordRow.distributions_count,
     RecordRow.formats, RecordRow.has_api, RecordRow.record_count, RecordRow.views, RecordRow.downloads,
     RecordRow.api_calls, RecordRow.problems,
