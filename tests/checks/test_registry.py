@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from checks.measures import MeasureSpec
-from checks.registry import MODULE_CONSTANTS, ModuleConstant, RegistryError, collect, registry
+from checks.registry import ModuleConstant, RegistryError, collect, registry
 from checks.scoring import load_system
 from harvester.profiles import ProfileError
 from profiles import PROFILES_DIR
@@ -180,8 +180,16 @@ def test_a_parameter_declared_on_the_spec_wins_over_the_module_constant():
     assert [(p.name, p.value) for p in found["timely_share"].parameters] == [("grace_factor", 0.25)]
 
 
-def test_every_listed_rule_constant_names_a_registered_measure():
-    assert {c.measure for c in MODULE_CONSTANTS} <= set(registry().ids())
+def test_the_rule_constants_of_the_modules_are_listed_as_odq_defaults_of_their_measures():
+    expected = {  # measure → (parameter, value), from the modules' documented rules
+        "timely_share": {("grace_factor", 0.5), ("grace_days", 7)},
+        "stale_fast_claims": {("stale_days", 90)},
+        "fields_described_share": {("described_field_share", 0.8)},
+    }
+    found = registry()
+    for measure, parameters in expected.items():
+        listed = {(p.name, p.value) for p in found[measure].parameters if p.source == "odq-default"}
+        assert parameters <= listed, (measure, listed)
 
 
 # ---------------------------------------------------------------- profiles checked against the registry

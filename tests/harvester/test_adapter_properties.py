@@ -9,13 +9,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, FOAF
+from rdflib.namespace import DCTERMS as DCT
 
 from harvester.adapters.base import SkippedRecord
 from harvester.adapters.catalogue_file import CatalogueFileAdapter
 from harvester.adapters.catalogue_file_mapping import Row
 from harvester.adapters.ckan import CkanAdapter
 from harvester.adapters.datajson import DataJsonAdapter
-from harvester.adapters.dcat import DCAT, DCT, FOAF, VCARD, DcatAdapter, RdfReader, dataset_subjects
+from harvester.adapters.dcat import DcatAdapter, RdfReader, dataset_subjects
 from harvester.adapters.jsonapi import JsonApiAdapter
 from harvester.adapters.opendatasoft import OpenDataSoftAdapter
 from harvester.adapters.socrata import SocrataAdapter
@@ -157,6 +159,7 @@ def test_catalogue_file_rows(rows, grouped):
 
 EX = Namespace("http://example.org/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCAT_PREDICATES = [DCT.title, DCT.identifier, DCT.description, DCAT.distribution, DCT.modified, DCT.issued, DCAT.theme,
                    DCT.publisher, DCT.temporal, DCT.spatial, DCAT.keyword, DCT.accrualPeriodicity, DCAT.contactPoint,
                    DCT.license, DCAT.byteSize, DCAT.accessURL, DCAT.downloadURL, DCT["format"], DCAT.mediaType,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harvester.adapters.base import HarvestAborted, SkippedRecord
-from harvester.adapters.catalogue_file import MAX_COLUMNS, CatalogueFileAdapter
+from harvester.adapters.catalogue_file import CatalogueFileAdapter
 from harvester.adapters.datajson import DataJsonAdapter
 from harvester.http import Response
 from harvester.records import DatasetRecord
@@ -22,6 +22,9 @@ class OneFile:
 
     def get(self, url: str, **_kwargs) -> Response:
         return Response(url=url, status=200, headers={}, body=self.body, elapsed=0.0)
+
+
+CAP = 10_000  # columns a catalogue file may have (the error messages below say so too)
 
 
 def file_adapter(body: bytes, **options) -> CatalogueFileAdapter:
@@ -41,7 +44,7 @@ def test_a_csv_with_200000_columns_is_refused_with_a_reason():
 
 
 def test_a_csv_as_wide_as_allowed_is_read_and_repeated_labels_stay_apart():
-    width = MAX_COLUMNS
+    width = CAP
     header = ["名称", "说明", *["x"] * (width - 2)]  # 9,998 columns with one label
     row = ["Air quality", "hourly readings", *[""] * (width - 2)]
     body = (",".join(header) + "\n" + ",".join(row) + "\n").encode()
@@ -54,7 +57,7 @@ def test_a_csv_as_wide_as_allowed_is_read_and_repeated_labels_stay_apart():
 
 
 def test_a_headerless_row_wider_than_the_cap_is_refused():
-    body = ("a," * (MAX_COLUMNS + 5)).encode()  # and an empty cell after the last comma
+    body = ("a," * (CAP + 5)).encode()  # and an empty cell after the last comma
     with pytest.raises(HarvestAborted, match=r"row 1 has 10,006 columns"):
         list(file_adapter(body, header_row=0, columns={"title": "1"}).records())
 
@@ -95,7 +98,7 @@ def test_json_lines_nested_too_deep_are_skipped_by_row_and_the_rest_read():
 
 
 def test_a_json_row_with_more_keys_than_the_cap_is_skipped():
-    keys = ", ".join(f'"k{i}": 1' for i in range(MAX_COLUMNS + 1))
+    keys = ", ".join(f'"k{i}": 1' for i in range(CAP + 1))
     body = ('[{"名称": "one"}, {"名称": "wide", ' + keys + "}]").encode()
     listed = list(file_adapter(body, format="json").records())
     assert [r.title for r in listed if isinstance(r, DatasetRecord)] == ["one"]
