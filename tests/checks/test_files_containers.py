@@ -13,12 +13,12 @@ import zipfile
 
 import pytest
 import rdflib
-from openpyxl import Workbook
 
 from checks.files import validate_file
 from harvester.encoding import detect_encoding, sniff_kind
 from harvester.http import Http, Politeness
 from odq.replay import ReplayCatalogue, ReplayServer
+from tests.checks.test_files import _xlsx
 from tests.conftest import real_fixture
 
 GOOD = "名称,数量,日期\n甲,1,2024-01-01\n乙,2,2024-01-02\n丙,3,2024-01-03\n"
@@ -29,15 +29,6 @@ def _zip(members: list[tuple[str, bytes]]) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:
             archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     return buffer.getvalue()
 
 

@@ -21,10 +21,9 @@ from odq.pipeline import assess_and_score, make_http, report
 from odq.replay import ReplayServer, catalogue_from_packages
 from reports.model import build_report
 from reports.render import write_report
-from tests.conftest import PROJECT_ROOT, ckan_profile, real_fixture, unavailable
-from tests.reports.chromium import Chromium, chromium_path
+from tests.conftest import PROJECT_ROOT, ckan_profile, real_fixture
+from tests.reports.conftest import VIEWPORT
 
-VIEWPORT = 1366
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
 # Payloads that set window.__pwned if any of them ever runs.
@@ -40,15 +39,6 @@ HOSTILE_LANDINGS = ("javascript:window.__pwned='href'", " JAVASCRIPT:window.__pw
 
 def artifacts() -> Path:
     return Path(os.environ.get("ODQ_ARTIFACTS") or PROJECT_ROOT / "artifacts" / "screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    if executable is None:
-        unavailable("Chromium is not installed: apt-get install chromium (.ci/run installs it)")
-    with Chromium(executable, width=VIEWPORT) as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

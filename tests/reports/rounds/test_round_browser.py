@@ -12,21 +12,10 @@ from harvester.store import Store
 from reports.rounds.build import create_round
 from reports.rounds.render import write_report
 from reports.rounds.results import results_for
-from tests.conftest import unavailable
-from tests.reports.chromium import Chromium, chromium_path
 from tests.reports.rounds.portals import SAMPLE_OPTIONS, fixture_bytes, harvest_file_portal, shipped_options
 from tests.reports.test_browser import CJK, PAYLOADS, TEXT_OUTSIDE_RAW, VIEWPORT, artifacts
 
 HOSTILE_NAME = PAYLOADS["title"] + PAYLOADS["img"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    if executable is None:
-        unavailable("Chromium is not installed: apt-get install chromium (.ci/run installs it)")
-    with Chromium(executable, width=VIEWPORT) as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")
