@@ -10,12 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from checks import classification, conformance, domains, fields, formats, frequency, mqa, portalwatch, usage
+from checks import classification, conformance, domains, fields, formats, frequency, mqa, portalwatch, shacl, usage
 from checks.catalogue import Catalogue, load_catalogue
 from checks.expectations import run_suites
 from checks.files import sample_files, validate_file
 from checks.links import check_links, sample_urls
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
+from checks.per_dataset import run_passes
 from harvester.http import Http
 from harvester.store import Store
 
@@ -102,9 +103,9 @@ def assess_harvest(
         domains.evaluate(catalogue, domain_threshold(options)),
         usage.evaluate(catalogue),
         conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
-        # The record-level families stream the records (a million would not fit as objects).
-        portalwatch.evaluate(store.records(harvest_id)),
-        mqa.evaluate(store.records(harvest_id), _link_verdicts(catalogue)),
+        # The record-level families share one streamed read of the records (a million would not fit as objects).
+        *run_passes(store.records(harvest_id), [portalwatch.PortalWatchPass(), mqa.MqaPass(_link_verdicts(catalogue))],
+                    size=shacl.BATCH),
     ]
     timings["measures"] = time.perf_counter() - t0
     t0 = time.perf_counter()

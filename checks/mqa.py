@@ -12,15 +12,12 @@ that was not checked is unknown, never a failure.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-import pandas as pd
-
 from checks import shacl
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
-from checks.per_dataset import PerDataset, add_mean, best, share, value_frame
+from checks.per_dataset import Frames, PerDataset, add_mean, best, run_passes, share
 from harvester.records import DatasetRecord, Distribution
 from harvester.vocab import format_info, normalise_format
 
@@ -142,41 +139,45 @@ def judges(links: Mapping[str, bool | None]) -> list[tuple[MeasureSpec, PerDatas
     ]
 
 
+class MqaPass:
+    """The MQA indicators over a stream of record batches; SHACL validates each batch's DCAT-AP graph, so neither
+    the catalogue nor its graph is ever held whole."""
+
+    def __init__(self, links: Mapping[str, bool | None] | None = None) -> None:
+        self.rules = judges(links or {})
+        self.frames = Frames([(spec.id, judge) for spec, judge in self.rules])
+        self.folder = shacl.shapes_dir()
+        self.conformance: shacl.Conformance | None = None
+        self.problem = None if self.folder is not None else (
+            f"not assessed: the DCAT-AP SHACL shapes are not configured (set {shacl.SHAPES_ENV})")
+
+    def add(self, batch: list[DatasetRecord]) -> None:
+        self.frames.add(batch)
+        if self.problem is not None or self.folder is None:
+            return
+        try:
+            checked = shacl.validate_records(batch, self.folder, MQA_DCAT_AP_VERSION)
+        except shacl.ShapesMissing as exc:
+            self.problem = f"not assessed: {exc}"
+            return
+        self.conformance = checked if self.conformance is None else self.conformance.merged(checked)
+
+    def result(self) -> FamilyResult:
+        result = FamilyResult(FAMILY)
+        frame = self.frames.frame()
+        for spec, _judge in self.rules:
+            add_mean(result, spec, frame[spec.id], self.frames.titles)
+        if self.problem is not None or self.conformance is None:
+            result.value(DCAT_AP, None, reason=self.problem or "no datasets to validate")
+        else:
+            _dcat_ap(self.conformance, result)
+        result.value(RIGHTS, None, reason=NOT_MAPPED + " (dct:rights)")
+        return result
+
+
 def evaluate(records: Iterable[DatasetRecord], links: Mapping[str, bool | None] | None = None) -> FamilyResult:
-    """One pass over the records, in batches: the catalogue is never held whole (nor its DCAT-AP graph)."""
-    result = FamilyResult(FAMILY)
-    rules = judges(links or {})
-    folder = shacl.shapes_dir()
-    frames, titles = [], {}
-    conformance: shacl.Conformance | None = None
-    problem = None if folder is not None else (f"not assessed: the DCAT-AP SHACL shapes are not configured "
-                                               f"(set {shacl.SHAPES_ENV})")
-    for batch in _batches(records, shacl.BATCH):
-        frame, batch_titles = value_frame(batch, [(spec.id, judge) for spec, judge in rules])
-        frames.append(frame)
-        titles.update(batch_titles)
-        if problem is None and folder is not None:
-            try:
-                checked = shacl.validate_records(batch, folder, MQA_DCAT_AP_VERSION)
-            except shacl.ShapesMissing as exc:
-                problem = f"not assessed: {exc}"
-                continue
-            conformance = checked if conformance is None else conformance.merged(checked)
-    frame = pd.concat(frames) if frames else value_frame([], [(spec.id, judge) for spec, judge in rules])[0]
-    for spec, _judge in rules:
-        add_mean(result, spec, frame[spec.id], titles)
-    if problem is not None or conformance is None:
-        result.value(DCAT_AP, None, reason=problem or "no datasets to validate")
-    else:
-        _dcat_ap(conformance, result)
-    result.value(RIGHTS, None, reason=NOT_MAPPED + " (dct:rights)")
+    (result,) = run_passes(records, [MqaPass(links)], size=shacl.BATCH)
     return result
-
-
-def _batches(records: Iterable[DatasetRecord], size: int) -> Iterable[list[DatasetRecord]]:
-    iterator = iter(records)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
 
 
 def _dcat_ap(conformance: shacl.Conformance, result: FamilyResult) -> None:

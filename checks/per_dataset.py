@@ -5,7 +5,9 @@ Portal Watch's metrics and the MQA's indicators are defined this way; both famil
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 import pandas as pd
 
@@ -44,3 +46,42 @@ def add_mean(result: FamilyResult, spec: MeasureSpec, column: pd.Series, titles:
     worst = applicable.sort_values(kind="stable").head(EXAMPLES)
     result.value(spec, float(applicable.mean()) if len(applicable) else None, applicable=int(len(applicable)),
                  examples=[titles[i] for i in worst.index if worst[i] < 1], **detail)
+
+
+def batches(records: Iterable[DatasetRecord], size: int) -> Iterable[list[DatasetRecord]]:
+    iterator = iter(records)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+class RecordPass(Protocol):
+    """A family that reads the records: fed batch by batch, so one read of the store serves every such family."""
+
+    def add(self, batch: list[DatasetRecord]) -> None: ...
+
+    def result(self) -> FamilyResult: ...
+
+
+class Frames:
+    """The per-dataset values of a stream of batches, gathered into one frame."""
+
+    def __init__(self, metrics: Sequence[tuple[str, PerDataset]]) -> None:
+        self.metrics = metrics
+        self.parts: list[pd.DataFrame] = []
+        self.titles: dict[str, str] = {}
+
+    def add(self, batch: list[DatasetRecord]) -> None:
+        frame, titles = value_frame(batch, self.metrics)
+        self.parts.append(frame)
+        self.titles.update(titles)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.concat(self.parts) if self.parts else value_frame([], self.metrics)[0]
+
+
+def run_passes(records: Iterable[DatasetRecord], passes: Sequence[RecordPass], size: int = 500) -> list[FamilyResult]:
+    """Feed every pass each batch of one read of the records."""
+    for batch in batches(records, size):
+        for one in passes:
+            one.add(batch)
+    return [one.result() for one in passes]

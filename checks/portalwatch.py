@@ -16,7 +16,7 @@ from urllib3.util import parse_url
 
 from checks.licences import licence_openness
 from checks.measures import FamilyResult, MeasureSpec
-from checks.per_dataset import add_mean, share, value_frame
+from checks.per_dataset import Frames, add_mean, run_passes, share
 from harvester.records import DatasetRecord
 from harvester.vocab import format_info
 
@@ -186,10 +186,24 @@ SPECS = tuple(m.spec for m in METRICS)
  PW_EXPR, PW_EXRI) = SPECS
 
 
+class PortalWatchPass:
+    """The 15 metrics over a stream of record batches (see checks.per_dataset.run_passes)."""
+
+    def __init__(self) -> None:
+        self.frames = Frames([(m.code, m.value) for m in METRICS])
+
+    def add(self, batch: list[DatasetRecord]) -> None:
+        self.frames.add(batch)
+
+    def result(self) -> FamilyResult:
+        result = FamilyResult(FAMILY)
+        frame = self.frames.frame()
+        for metric in METRICS:
+            add_mean(result, metric.spec, frame[metric.code], self.frames.titles, iri=metric.iri, code=metric.code,
+                     dimension=metric.dimension)
+        return result
+
+
 def evaluate(records: Iterable[DatasetRecord]) -> FamilyResult:
-    result = FamilyResult(FAMILY)
-    frame, titles = value_frame(records, [(m.code, m.value) for m in METRICS])
-    for metric in METRICS:
-        add_mean(result, metric.spec, frame[metric.code], titles, iri=metric.iri, code=metric.code,
-                 dimension=metric.dimension)
+    (result,) = run_passes(records, [PortalWatchPass()])
     return result
