@@ -19,7 +19,7 @@ DATASET_COLUMNS = (
     RecordRow.description_length, RecordRow.categories, RecordRow.keywords, RecordRow.frequency_raw,
     RecordRow.frequency, RecordRow.issued, RecordRow.modified, RecordRow.data_modified, RecordRow.licence,
     RecordRow.open_type,
-    RecordRow.fields_count, RecordRow.fields_described, RecordRow.fields_typed, RecordRow.distributions_count,
+    RecordRow.fields_count, RecordRow.fields_typed, RecordRow.distributions_count,
     RecordRow.formats, RecordRow.has_api, RecordRow.record_count, RecordRow.views, RecordRow.downloads,
     RecordRow.api_calls, RecordRow.problems,
 )

@@ -6,6 +6,7 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from harvester.records import DatasetRecord, Field
 
 FAMILY = "fields"
 DOCUMENTED_ENOUGH = 0.8  # a dataset counts as documented when this share of its fields is described
@@ -22,7 +23,32 @@ HEADER_MATCH = MeasureSpec("declared_fields_match_share", FAMILY, "share", "å­—æ
                            "share of sampled files whose header matches the declared fields", point="3.4.2-1")
 
 
+def describes(field: Field) -> bool:
+    """A description documents a field only if it says more than the field's name or title."""
+    text = (field.description or "").strip()
+    return bool(text) and text not in {field.name.strip(), (field.title or "").strip()}
+
+
+class FieldsPass:
+    """Counts each record's described fields as the records stream by (the rule runs when a harvest is assessed,
+    not when it is stored), then judges the catalogue with those counts."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.described: dict[str, int] = {}
+
+    def add(self, batch: list[DatasetRecord]) -> None:
+        for record in batch:
+            self.described[record.native_id] = sum(1 for f in record.fields if describes(f))
+
+    def result(self) -> FamilyResult:
+        frame = self.catalogue.datasets
+        frame["fields_described"] = frame.index.map(self.described).fillna(0).astype(int)
+        return evaluate(self.catalogue)
+
+
 def evaluate(catalogue: Catalogue) -> FamilyResult:
+    """Judge the catalogue's field documentation from its `fields_count`, `fields_described`, `fields_typed`."""
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     count, described, typed = frame["fields_count"], frame["fields_described"], frame["fields_typed"]

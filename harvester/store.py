@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,9 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from harvester import schema
 from harvester.records import DatasetRecord
 
 DEFAULT_DB_ENV = "ODQ_DATABASE_URL"
@@ -57,12 +56,26 @@ def default_database_url() -> str:
     return f"sqlite:///{base / 'odq.sqlite'}"
 
 
+def make_engine(url: str) -> Engine:
+    """The engine every store connection goes through (SQLite gets its pragmas and a patient lock wait)."""
+    # Several portals may be harvested at once: SQLite writers then wait their turn instead of failing.
+    connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
+    engine = create_engine(url, connect_args=connect_args)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# JSON documents: JSONB on PostgreSQL (compared and indexed by value), JSON text on SQLite.
+JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 class PortalRow(Base):
@@ -73,7 +86,7 @@ class PortalRow(Base):
     region: Mapped[str | None] = mapped_column(Text)
     software: Mapped[str] = mapped_column(String(40))
     url: Mapped[str] = mapped_column(Text)
-    profile: Mapped[dict] = mapped_column(JSON)
+    profile: Mapped[dict] = mapped_column(JSONDocument)
     current_harvest_id: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -93,9 +106,9 @@ class HarvestRow(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    errors: Mapped[list] = mapped_column(JSON, default=list)
-    bookmark: Mapped[dict | None] = mapped_column(JSON)
-    info: Mapped[dict] = mapped_column(JSON, default=dict)
+    errors: Mapped[list] = mapped_column(JSONDocument, default=list)
+    bookmark: Mapped[dict | None] = mapped_column(JSONDocument)
+    info: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     # Who runs it, and when it last said it was alive: a dead process's harvest is found and closed.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     owner_pid: Mapped[int | None] = mapped_column(Integer)
@@ -137,7 +150,6 @@ class RecordRow(Base):
     licence: Mapped[str | None] = mapped_column(Text)
     open_type: Mapped[str | None] = mapped_column(Text)
     fields_count: Mapped[int] = mapped_column(Integer)
-    fields_described: Mapped[int] = mapped_column(Integer)
     fields_typed: Mapped[int] = mapped_column(Integer)
     distributions_count: Mapped[int] = mapped_column(Integer)
     formats: Mapped[str] = mapped_column(Text)  # JSON list of the distinct normalised format codes
@@ -185,7 +197,7 @@ class MeasureRow(Base):
     measure_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     family: Mapped[str] = mapped_column(String(40))
     value: Mapped[float | None] = mapped_column(Float)
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict] = mapped_column(JSONDocument, default=dict)
 
 
 class FindingRow(Base):
@@ -206,7 +218,7 @@ class ScoreRow(Base):
     level: Mapped[str] = mapped_column(String(40))
     composite: Mapped[float | None] = mapped_column(Float)
     tier: Mapped[str | None] = mapped_column(String(20))
-    result: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(JSONDocument)
 
 
 class LinkCheckRow(Base):
@@ -229,7 +241,7 @@ class FileReportRow(Base):
     native_id: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(Text)
     valid: Mapped[bool | None] = mapped_column(Boolean)
-    report: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict] = mapped_column(JSONDocument)
 
 
 Index("ix_harvest_records_hash", HarvestRecordRow.record_hash)
@@ -263,21 +275,10 @@ class Store:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_database_url()
-        # Several portals may be harvested at once: SQLite writers then wait their turn instead of failing.
-        connect_args = {"timeout": 120} if self.url.startswith("sqlite") else {}
-        self.engine: Engine = create_engine(self.url, connect_args=connect_args)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine: Engine = make_engine(self.url)
         self.lease_seconds = LEASE_SECONDS
-        for attempt in range(5):
-            try:
-                Base.metadata.create_all(self.engine)
-                break
-            except DBAPIError:
-                # Two fresh processes creating the same tables: the loser's CREATE fails; the next pass sees them.
-                if attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+        # A fresh database is built by the migrations; any other revision than this odq's is refused in one line.
+        schema.ensure(self.engine, self.engine.url.render_as_string(hide_password=True))
 
     # -- portals ---------------------------------------------------------------------------------
     def upsert_portal(self, profile: dict[str, Any]) -> None:
@@ -709,7 +710,6 @@ def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
         "licence": record.licence,
         "open_type": record.open_type,
         "fields_count": len(record.fields),
-        "fields_described": sum(1 for f in record.fields if _describes(f.description, f.name, f.title)),
         "fields_typed": sum(1 for f in record.fields if f.type),
         "distributions_count": len(record.distributions),
         "formats": orjson.dumps(sorted({d.format for d in record.distributions if d.format})).decode(),
@@ -720,12 +720,6 @@ def _record_row(digest: str, record: DatasetRecord) -> dict[str, Any]:
         "record_count": record.record_count,
         "problems": orjson.dumps(record.problems).decode(),
     }
-
-
-def _describes(description: str | None, name: str, title: str | None) -> bool:
-    """A description documents a field only if it says more than the field's name or title."""
-    text = (description or "").strip()
-    return bool(text) and text not in {name.strip(), (title or "").strip()}
 
 
 def _distribution_row(digest: str, position: int, dist: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from odq.db_cli import db_app
 from odq.round_cli import round_app
 
 
@@ -39,6 +40,7 @@ app = typer.Typer(help="odq — harvest, assess, score and report government ope
 portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
 app.add_typer(portals_app, name="portals")
 app.add_typer(round_app, name="round")
+app.add_typer(db_app, name="db")
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
@@ -170,8 +172,9 @@ def _related(a: Path, b: Path) -> bool:
 def _user_error(exc: BaseException, outputs: list[tuple[str, Path]]) -> str | None:
     """The one-line message for an error the user can fix (a profile, the --db URL, an output path); None for a bug."""
     from harvester.profiles import ProfileError
+    from harvester.schema import SchemaError
 
-    if isinstance(exc, ProfileError):
+    if isinstance(exc, ProfileError | SchemaError):
         return str(exc)
     if isinstance(exc, DatabaseUnavailable):
         return _database_message(exc)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, insert, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from harvester.store import Base, Store, utcnow
+from harvester.store import Base, JSONDocument, Store, utcnow
 
 
 class RoundRow(Base):
@@ -19,10 +19,11 @@ class RoundRow(Base):
     system_id: Mapped[str] = mapped_column(String(80), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     previous_round_id: Mapped[int | None] = mapped_column(Integer)  # the last round of the same system before it
-    levels: Mapped[list] = mapped_column(JSON)  # the levels asked for; [] means every level
-    system: Mapped[dict] = mapped_column(JSON)  # the indicator profile as scored, for the methodology
-    facts: Mapped[dict | None] = mapped_column(JSON)  # file name, encoding, sha256 and text of the evaluator's facts
-    info: Mapped[dict] = mapped_column(JSON)  # odq version, the caps in force
+    levels: Mapped[list] = mapped_column(JSONDocument)  # the levels asked for; [] means every level
+    system: Mapped[dict] = mapped_column(JSONDocument)  # the indicator profile as scored, for the methodology
+    # file name, encoding, sha256 and text of the evaluator's facts
+    facts: Mapped[dict | None] = mapped_column(JSONDocument)
+    info: Mapped[dict] = mapped_column(JSONDocument)  # odq version, the caps in force
 
 
 class RoundPortalRow(Base):
@@ -40,13 +41,12 @@ class RoundPortalRow(Base):
     harvest_id: Mapped[int | None] = mapped_column(Integer)
     harvested_at: Mapped[str | None] = mapped_column(String(40))
     datasets: Mapped[int | None] = mapped_column(Integer)
-    score: Mapped[dict | None] = mapped_column(JSON)  # the ScoreResult, as used
-    measures: Mapped[list] = mapped_column(JSON)  # measure id, family, unit, value, applicable, failed
-    findings: Mapped[dict] = mapped_column(JSON)  # per measure id: count and a few examples
-    facts: Mapped[list] = mapped_column(JSON)  # the evaluator's facts for this portal, with provenance
+    score: Mapped[dict | None] = mapped_column(JSONDocument)  # the ScoreResult, as used
+    measures: Mapped[list] = mapped_column(JSONDocument)  # measure id, family, unit, value, applicable, failed
+    findings: Mapped[dict] = mapped_column(JSONDocument)  # per measure id: count and a few examples
+    facts: Mapped[list] = mapped_column(JSONDocument)  # the evaluator's facts for this portal, with provenance
 
 
-TABLES = [RoundRow.__table__, RoundPortalRow.__table__]
 
 
 class RoundExists(ValueError):
@@ -104,7 +104,6 @@ class RoundStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = store.engine
-        Base.metadata.create_all(self.engine, tables=TABLES)
 
     def create(self, *, name: str, system_id: str, levels: list[str], system: dict[str, Any],
                facts: dict[str, Any] | None, info: dict[str, Any], portals: list[PortalEntry]) -> Round:
