@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from checks.results import Results
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -52,9 +54,9 @@ def generate(store, portals: int, seed: int = 2019) -> None:
                 detail = {"unit": spec.unit, "title_zh": spec.title_zh, "title_en": spec.title_en, "good": spec.good}
             measures.append({"measure_id": spec.id, "family": spec.family, "value": value, "detail": detail})
         store.finish_harvest(harvest_id, status="complete", datasets=datasets)
-        store.save_assessment(harvest_id, measures, findings)
+        Results(store).save_assessment(harvest_id, measures, findings)
         for system in systems:
-            store.save_score(harvest_id, system["id"], level, dict(score(system, level, measures)))
+            Results(store).save_score(harvest_id, system["id"], level, dict(score(system, level, measures)))
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from checks.files import sample_files, validate_file
 from checks.links import check_links, sample_urls
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from checks.per_dataset import run_passes
+from checks.results import Results
 from harvester.http import Http
 from harvester.store import Store
 
@@ -91,7 +92,7 @@ def assess_harvest(
     if options.validate_files:
         t0 = time.perf_counter()
         catalogue.files = _validate_sample(store, http, catalogue, options)
-        store.save_file_reports(harvest_id, catalogue.files)
+        Results(store).save_file_reports(harvest_id, catalogue.files)
         timings["files"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -118,7 +119,7 @@ def assess_harvest(
     timings["expectations"] = time.perf_counter() - t0
 
     measures, findings, total = _collect(results, outcomes, catalogue)
-    store.save_assessment(harvest_id, measures, findings)
+    Results(store).save_assessment(harvest_id, measures, findings)
     timings["total"] = time.perf_counter() - started
     return Assessment(harvest_id, measures, findings, total, {k: round(v, 3) for k, v in timings.items()})
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from checks.results import Results
 from harvester.http import BodyTooLarge, FetchError, Http
 from harvester.store import Store
 
@@ -91,7 +92,7 @@ def check_links(
 
     The frame has the stored columns plus `verdict` and `kind`; `alive` is a nullable boolean, NA when unknown.
     """
-    reused = store.fresh_link_checks(urls, reuse_days) if store is not None and reuse_days > 0 else {}
+    reused = Results(store).fresh_link_checks(urls, reuse_days) if store is not None and reuse_days > 0 else {}
     reused = {u: r for u, r in reused.items() if stored_verdict(r) != "unknown"}  # odq-side failures: ask again
     todo = [u for u in urls if u not in reused]
     fresh: list[dict[str, Any]] = []
@@ -102,7 +103,7 @@ def check_links(
                 progress(1)
     if store is not None:
         # The column is not nullable: an unknown result is stored as not alive with its reason marked.
-        store.save_link_checks([{k: (False if k == "alive" and r[k] is None else r[k]) for k in STORED}
+        Results(store).save_link_checks([{k: (False if k == "alive" and r[k] is None else r[k]) for k in STORED}
                                 for r in fresh])
     old = [{**{k: r.get(k) for k in STORED}, "verdict": stored_verdict(r), "kind": None} for r in reused.values()]
     frame = pd.DataFrame([*fresh, *old], columns=COLUMNS)

@@ -422,6 +422,7 @@ def _finish(
         "expected_total": adapter.expected_total,
         "timings": result.timings,
         "mapping": result.mapping,
+        "profile": adapter.profile,  # as harvested, for audit: assessments read the profile as it is now
         **notes,
     }
     warning = (notes.get("completeness") or {}).get("warning")

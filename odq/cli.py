@@ -266,6 +266,25 @@ def _portal_from_store(store: Any, portal_id: str) -> dict[str, Any]:
     return row.profile
 
 
+def _current_profile(store: Any, portal_id: str) -> dict[str, Any]:
+    """The portal's profile as it is now on the profile search path (an edited level or data-request setting counts
+    at once); the copy stored at the last harvest when no file has that id. Harvests keep their own copy."""
+    from harvester.profiles import ProfileError, find_portal
+
+    stored = _portal_from_store(store, portal_id)
+    try:
+        profile = find_portal(portal_id)
+    except ProfileError as exc:
+        if not str(exc).startswith("no portal profile with id"):
+            raise  # the file is there but broken: say so rather than score with a stale copy
+        return stored
+    if profile.get("id") != portal_id:
+        return stored
+    if profile != stored:
+        store.upsert_portal(profile)
+    return profile
+
+
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo database and report go.",
@@ -543,7 +562,7 @@ def assess(
 
     facts = _portal_facts(facts_file, portal)
     store = _store(db)
-    profile = _portal_from_store(store, portal)
+    profile = _current_profile(store, portal)
     http = make_http(profile, allow_host or [])
     options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
     try:

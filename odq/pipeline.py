@@ -9,6 +9,7 @@ from typing import Any
 
 from checks.assess import Assessment, AssessOptions, assess_harvest
 from checks.facts import Fact
+from checks.results import Results
 from checks.scoring import load_systems, score
 from harvester.http import Http, Politeness
 from harvester.run import HarvestResult, HarvestStopped, StopRequest, run_harvest
@@ -56,11 +57,11 @@ def score_harvest(
 
     `facts` are the evaluator's facts for this portal: they fill what odq could not measure, with provenance.
     """
-    measures = measures if measures is not None else store.measures(harvest_id)
+    measures = measures if measures is not None else Results(store).measures(harvest_id)
     results = []
     for system in load_systems():
         result = score(system, portal["level"], measures, facts=facts)
-        store.save_score(harvest_id, system["id"], portal["level"], result)
+        Results(store).save_score(harvest_id, system["id"], portal["level"], result)
         results.append(result)
     return results
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
+from checks.results import Results
 from harvester.dcat_ap import catalogue_iri, dataset_iri
 from harvester.store import Store
 
@@ -83,8 +84,8 @@ def harvest_quality_graph(store: Store, portal_id: str) -> Graph:
     harvest = store.current_harvest(portal_id)
     if harvest is None:
         raise LookupError(f"portal {portal_id!r} has no complete harvest: run `odq harvest {portal_id}`")
-    measures = store.measures(harvest.id)
+    measures = Results(store).measures(harvest.id)
     if not measures:
         raise LookupError(f"the current harvest of {portal_id!r} is not assessed: run `odq assess {portal_id}`")
     return quality_graph(portal_id, harvest.id, harvest.started_at.isoformat(timespec="seconds"), measures,
-                         store.findings(harvest.id))
+                         Results(store).findings(harvest.id))

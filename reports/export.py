@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from checks.results import Results
 from checks.scoring import rank
 from harvester.store import Store
 
@@ -78,7 +79,7 @@ def league_rows(store: Store, system_id: str, level: str) -> list[dict[str, Any]
     for portal in store.portals():
         if portal["level"] != level or portal["current_harvest_id"] is None:
             continue
-        for score in store.scores(portal["current_harvest_id"]):
+        for score in Results(store).scores(portal["current_harvest_id"]):
             if score["system_id"] == system_id and score["composite"] is not None:
                 entries[portal["id"]] = {"portal": portal, "score": score["result"]}
     ranks = {r.portal_id: r for r in rank({pid: e["score"]["composite"] for pid, e in entries.items()})}

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
-from harvester.store import DistributionRow, FindingRow, HarvestRecordRow, LinkCheckRow, RecordRow, Store
+from checks.results import FindingRow, LinkCheckRow
+from harvester.store import DistributionRow, HarvestRecordRow, RecordRow, Store
 
 TOP_FORMATS = 10  # the rest are summed as "other"
 

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from checks.assess import FAMILIES
+from checks.results import Results
 from harvester.store import Store
 from harvester.vocab import domains
 from reports.figures import figures
@@ -39,12 +40,12 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
     harvest = store.current_harvest(portal_id)
     if harvest is None:
         raise ReportUnavailable(f"portal {portal_id!r} has no complete harvest: run `odq harvest {portal_id}`")
-    measures = store.measures(harvest.id)
+    measures = Results(store).measures(harvest.id)
     if not measures:
         raise ReportUnavailable(f"the current harvest of {portal_id!r} is not assessed: run `odq assess {portal_id}`")
     domain_list = _domains(measures)
-    findings = store.findings(harvest.id)
-    scores = sorted(store.scores(harvest.id), key=lambda s: s["system_id"])
+    findings = Results(store).findings(harvest.id)
+    scores = sorted(Results(store).scores(harvest.id), key=lambda s: s["system_id"])
     titles: dict[str, str] = {f["native_id"]: f["title"] or f["native_id"] for f in findings if f["native_id"]}
     families = []
     for family in FAMILIES:
@@ -89,7 +90,7 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
         "scores": [s["result"] for s in scores],
         "families": families,
         "worst_datasets": worst_overall,
-        "files": store.file_reports(harvest.id),
+        "files": Results(store).file_reports(harvest.id),
         "figures": figures(store, harvest.id, (timely or {}).get("detail", {}).get("failed")).as_dict(),
         "history": _history(store, portal_id),
         "domains": domain_list,
@@ -129,7 +130,7 @@ def _add_landing_urls(store: Store, harvest_id: int, datasets: list[dict[str, An
 def _history(store: Store, portal_id: str) -> list[dict[str, Any]]:
     rows = []
     for harvest in store.harvests(portal_id):
-        composites = {s["system_id"]: s["composite"] for s in store.scores(harvest.id)}
+        composites = {s["system_id"]: s["composite"] for s in Results(store).scores(harvest.id)}
         rows.append({
             "id": harvest.id, "started_at": harvest.started_at.isoformat(timespec="seconds"),
             "status": harvest.status, "datasets": harvest.datasets, "composites": composites,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.assess import Assessment, AssessOptions, assess_harvest
+from checks.results import Results
 from harvester.store import Store
 
 
@@ -23,6 +24,6 @@ def assess_fixture_portal(store: Store, harvest_id: int, portal: dict[str, Any])
     for finding in assessment.findings:
         if finding["native_id"] is not None:
             assert finding["native_id"] in datasets, finding
-    stored = {m["measure_id"] for m in store.measures(harvest_id)}
+    stored = {m["measure_id"] for m in Results(store).measures(harvest_id)}
     assert stored == {m["measure_id"] for m in assessment.measures}
     return assessment

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from checks.results import Results
 from checks.scoring import load_system
 from odq.cli import app
 
@@ -194,7 +195,7 @@ def test_assess_with_facts_scores_the_evaluators_fact_with_its_provenance(demo_d
     assert result.exit_code == 0, result.output
     store = Store(demo_db)
     harvest_id = store.portal("demo-yunjiang").current_harvest_id
-    (scored,) = [s["result"] for s in store.scores(harvest_id) if s["system_id"] == "cstc2019-website"]
+    (scored,) = [s["result"] for s in Results(store).scores(harvest_id) if s["system_id"] == "cstc2019-website"]
     (point,) = [p for i in scored["indicators"] if i["id"] == "development-use"
                 for p in i["assessment_points"] if str(p["id"]) == "1"]
     assert point["score"] == 0.25

@@ -14,6 +14,7 @@ from typing import Any
 from checks.assess import AssessOptions
 from checks.facts import FactSheet, load_facts
 from checks.measures import MAX_FINDINGS_PER_MEASURE
+from checks.results import Results
 from checks.scoring import load_system, score
 from harvester.encoding import detect_encoding
 from harvester.store import Store
@@ -121,11 +122,11 @@ def _entry(store: Store, system: dict[str, Any], portal_id: str, row: Any, profi
     harvest = store.harvest(row["current_harvest_id"])
     entry.harvest_id, entry.datasets = harvest.id, harvest.datasets
     entry.harvested_at = harvest.started_at.isoformat(timespec="seconds")
-    measures = store.measures(harvest.id)
+    measures = Results(store).measures(harvest.id)
     if not measures:
         entry.reason = "not-assessed"
         return entry
-    stored = next((s["result"] for s in store.scores(harvest.id) if s["system_id"] == system["id"]), None)
+    stored = next((s["result"] for s in Results(store).scores(harvest.id) if s["system_id"] == system["id"]), None)
     if portal_facts or (stored is not None and stored.get("level") != level):
         result: dict[str, Any] | None = dict(score(system, level, measures, facts=portal_facts))
     else:
@@ -135,7 +136,7 @@ def _entry(store: Store, system: dict[str, Any], portal_id: str, row: Any, profi
         return entry
     entry.score = result
     entry.measures = [_measure(m) for m in measures]
-    entry.findings = _finding_types(store.findings(harvest.id))
+    entry.findings = _finding_types(Results(store).findings(harvest.id))
     if not result.get("applicable"):
         entry.reason = "not-applicable"
     elif result.get("composite") is None:

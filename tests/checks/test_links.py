@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from checks.assess import AssessOptions, assess_harvest
 from checks.links import check_link, check_links, sample_urls, stored_verdict, verdict_counts
+from checks.results import Results
 from harvester.http import Http, Politeness
 from harvester.run import run_harvest
 from odq.pipeline import make_http
@@ -132,7 +133,7 @@ def test_a_resolver_failure_is_unknown_not_dead(monkeypatch, store, caplog):
     assert all(r.startswith("unknown: ") and "odq's side" in r for r in frame["reason"])
     assert "3 of 3 link checks failed on odq's side" in caplog.text
     # Stored so reports can count them, but not reused: the next run asks again.
-    stored = store.fresh_link_checks(urls, 7)
+    stored = Results(store).fresh_link_checks(urls, 7)
     assert {stored_verdict(r) for r in stored.values()} == {"unknown"}
     monkeypatch.setattr(socket, "getaddrinfo", _real_getaddrinfo)
     again = check_links(Http(politeness=Politeness(1000, 4), retries=0), urls, store=store, reuse_days=7)

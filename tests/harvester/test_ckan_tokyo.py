@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from checks.assess import AssessOptions, assess_harvest
+from checks.results import LinkCheckRow
 from harvester.run import run_harvest
-from harvester.store import DistributionRow, HarvestRecordRow, LinkCheckRow, Store
+from harvester.store import DistributionRow, HarvestRecordRow, Store
 from odq.pipeline import make_http
 from odq.replay import ReplayServer, catalogue_from_packages, load_jsonl_envelopes, web_url
 from tests.conftest import ckan_profile, real_fixture, reference_fixture

@@ -141,7 +141,8 @@ def test_fresh_store_is_built_by_the_migrations_and_matches_the_models(backend, 
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import reports.rounds.store  # noqa: F401 - the round tables are part of the schema
+    import checks.results  # noqa: F401 - the checks' tables are part of the schema
+    import reports.rounds.store  # noqa: F401 - so are the rounds'
     from harvester.store import Base, Store
 
     with fresh_database(backend, tmp_path) as url:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.results import Results
 from harvester.records import DatasetRecord, Distribution
 from reports.figures import figures
 
@@ -32,7 +33,7 @@ def test_link_status_counts_distinct_urls_by_verdict_and_unknown_is_not_dead(sto
                ["CSV", "PDF", "PDF"], "P1Y"),
     ]
     harvest_id = harvest(store, records)
-    store.save_link_checks([
+    Results(store).save_link_checks([
         {"url": "http://h.example/1.csv", "status": 200, "alive": True, "reason": None, "content_type": "text/csv",
          "final_url": "http://h.example/1.csv"},
         {"url": "http://h.example/2.csv", "status": 404, "alive": False, "reason": "HTTP 404", "content_type": None,

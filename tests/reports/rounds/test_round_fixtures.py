@@ -11,6 +11,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from checks.results import Results
 from harvester.store import Store
 from odq.round_cli import round_app
 from reports.rounds.build import create_round
@@ -51,7 +52,7 @@ def _zhejiang_with_frequencies() -> bytes:
 
 def _score(store: Store, portal_id: str) -> dict:
     harvest = store.current_harvest(portal_id)
-    return next(s["result"] for s in store.scores(harvest.id) if s["system_id"] == SYSTEM)
+    return next(s["result"] for s in Results(store).scores(harvest.id) if s["system_id"] == SYSTEM)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,7 @@ def test_common_problem_shares_recounted_from_scores_and_findings(rounds):
     findings = {p.id: p for p in problems if p.kind == "finding"}
     harvests = rounds["first_harvests"]
     for measure_id, problem in findings.items():
-        having = [pid for pid in PORTALS if any(f["measure_id"] == measure_id for f in store.findings(harvests[pid]))]
+        having = [pid for pid in PORTALS if any(f["measure_id"] == measure_id for f in Results(store).findings(harvests[pid]))]
         assert problem.failing == len(having) and problem.of == 8 and problem.share == round(len(having) / 8, 4)
         assert {e.portal_id for e in problem.examples} <= set(having)
     # No real catalogue here documents its fields: 3.4.2 point 1 fails everywhere, with three named examples.
