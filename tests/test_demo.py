@@ -239,3 +239,26 @@ def test_export_as_dcat_ap_needs_a_portal_and_an_rdf_file(demo_db, tmp_path):
     unknown = runner.invoke(app, ["export", "--format", "dcat-ap", "--portal", "nosuch",
                                   "--out", str(tmp_path / "a.ttl"), "--db", demo_db])
     assert unknown.exit_code == 2 and "unknown portal 'nosuch'" in unknown.output
+
+
+def test_assess_reads_the_profile_as_it_is_now_and_the_harvest_keeps_its_copy(demo_db, tmp_path, monkeypatch):
+    """An evaluator edits the portal's level after the harvest: the next assessment scores the new level at once."""
+    import yaml
+
+    from harvester.store import Store
+
+    store = Store(demo_db)
+    harvested = store.harvest(store.portal("demo-yunjiang").current_harvest_id).info["profile"]
+    assert harvested["level"] == "city"
+    edited = {**harvested, "level": "province"}
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "demo-yunjiang.yaml").write_text(yaml.safe_dump(edited, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("ODQ_PROFILES", str(profiles))
+    result = CliRunner().invoke(app, ["assess", "demo-yunjiang", "--db", demo_db, "--no-links", "--no-files",
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    harvest_id = store.portal("demo-yunjiang").current_harvest_id
+    assert {s["level"] for s in Results(store).scores(harvest_id)} == {"province"}
+    assert store.portal("demo-yunjiang").level == "province"
+    assert store.harvest(harvest_id).info["profile"]["level"] == "city"  # the harvest-time copy, for audit

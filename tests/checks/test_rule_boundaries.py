@@ -260,6 +260,23 @@ def test_fields_documented_at_eight_of_ten():
     assert checks["fields_described_share"].passed.to_dict() == {"eight": True, "seven": False}
 
 
+def test_a_description_that_repeats_the_name_or_title_documents_nothing():
+    from harvester.records import DatasetRecord, Field
+
+    frame = pd.DataFrame([{"native_id": "d", "title": "d", "fields_count": 4, "fields_typed": 0}])
+    record = DatasetRecord(portal_id="p", native_id="d", title="d", fields=[
+        Field(name="zip", description="zip"),  # the name again
+        Field(name="cnt", title="人口数", description=" 人口数 "),  # the title again, padded
+        Field(name="pop", description="常住人口（万人）"),  # says more
+        Field(name="x", description="   "),  # blank
+    ])
+    passing = fields.FieldsPass(catalogue(frame))
+    passing.add([record])
+    result = passing.result()
+    assert passing.described == {"d": 1}
+    assert result.values["field_description_ratio"][1] == 0.25  # 1 of the 4 fields
+
+
 def test_data_request_answered_within_thirty_days():
     items = [
         {"title": "thirty", "open_time": "2024-01-01", "close_time": "2024-01-31", "closed": True},
