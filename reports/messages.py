@@ -42,6 +42,11 @@ LABELS: dict[str, dict[str, str]] = {
         "downloads": "下载（质量度量为 W3C DQV）",
         "generated": "生成时间", "other": "其他", "no_format": "无格式", "more": "更多",
         "nothing_to_chart": "没有可绘制的数据",
+        "domains": "12 个重点领域的覆盖情况", "domain": "领域", "covered": "已覆盖", "not_covered": "未覆盖",
+        "domains_note": "一个领域有不少于 {n} 个数据集即视为覆盖（odq 默认值）。每个数据集列出将其归入该领域的依据。",
+        "reason": "依据", "reason_title": "标题含", "reason_keyword": "关键词含", "reason_department": "部门",
+        "reason_category": "平台分类", "reason_fallback_category": "平台分类（兜底）",
+        "reason_fallback_title": "标题含（兜底）", "reason_fallback_keyword": "关键词含（兜底）",
     },
     "en": {
         "title": "Open-data portal assessment", "score_card": "Score card", "indicator": "Indicator",
@@ -70,6 +75,13 @@ LABELS: dict[str, dict[str, str]] = {
         "downloads": "Downloads (quality measures as W3C DQV)",
         "generated": "Generated", "other": "other", "no_format": "no format", "more": "more",
         "nothing_to_chart": "nothing to chart",
+        "domains": "Coverage of the 12 required domains", "domain": "Domain", "covered": "covered",
+        "not_covered": "not covered",
+        "domains_note": "A domain is covered from {n} datasets (odq's default). Each dataset is listed with the "
+        "rule that placed it in the domain.",
+        "reason": "Reason", "reason_title": "title has", "reason_keyword": "keyword", "reason_department":
+        "department", "reason_category": "portal category", "reason_fallback_category": "portal category (fallback)",
+        "reason_fallback_title": "title has (fallback)", "reason_fallback_keyword": "keyword (fallback)",
     },
 }
 

@@ -262,3 +262,15 @@ def test_assess_reads_the_profile_as_it_is_now_and_the_harvest_keeps_its_copy(de
     assert {s["level"] for s in Results(store).scores(harvest_id)} == {"province"}
     assert store.portal("demo-yunjiang").level == "province"
     assert store.harvest(harvest_id).info["profile"]["level"] == "city"  # the harvest-time copy, for audit
+
+
+def test_the_page_lists_the_datasets_that_place_the_portal_in_each_domain(demo):
+    html = demo["html"]
+    section = html[html.index('<section id="domains">'):]
+    section = section[:section.index("</section>")]
+    assert section.count("<tr><td>") == 12  # one row per required domain
+    for domain in demo["report"]["domains"]:
+        assert domain["name_zh"] in section
+        for group in domain["reasons"][:1]:
+            assert group["datasets"][0] in section  # the first dataset of its largest reason group is named
+    assert "不少于 3 个数据集即视为覆盖（odq 默认值）" in section
