@@ -47,6 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reason": "依据", "reason_title": "标题含", "reason_keyword": "关键词含", "reason_department": "部门",
         "reason_category": "平台分类", "reason_fallback_category": "平台分类（兜底）",
         "reason_fallback_title": "标题含（兜底）", "reason_fallback_keyword": "关键词含（兜底）",
+        "lenses": "三种评估视角", "band": "总分与等级",
+        "lenses_note": "同一组测量值分别按 CSTC 指标体系、欧盟 MQA 维度和 Open Data Portal Watch 指标计算。",
     },
     "en": {
         "title": "Open-data portal assessment", "score_card": "Score card", "indicator": "Indicator",
@@ -82,6 +84,9 @@ LABELS: dict[str, dict[str, str]] = {
         "reason": "Reason", "reason_title": "title has", "reason_keyword": "keyword", "reason_department":
         "department", "reason_category": "portal category", "reason_fallback_category": "portal category (fallback)",
         "reason_fallback_title": "title has (fallback)", "reason_fallback_keyword": "keyword (fallback)",
+        "lenses": "One portal, three lenses", "band": "Total and band",
+        "lenses_note": "The same measures, scored by the CSTC indicator systems, the EU MQA's dimensions and Open "
+        "Data Portal Watch's metrics.",
     },
 }
 

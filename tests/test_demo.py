@@ -274,3 +274,19 @@ def test_the_page_lists_the_datasets_that_place_the_portal_in_each_domain(demo):
         for group in domain["reasons"][:1]:
             assert group["datasets"][0] in section  # the first dataset of its largest reason group is named
     assert "不少于 3 个数据集即视为覆盖（odq 默认值）" in section
+
+
+def test_the_page_shows_one_portal_through_three_lenses(demo):
+    html = demo["html"]
+    section = html[html.index('<section id="lenses">'):]
+    section = section[:section.index("</section>")]
+    scores = {s["system"]: s for s in demo["report"]["scores"]}
+    mqa = scores["eu-mqa"]
+    for dimension in mqa["indicators"]:  # MQA's five dimensions with their points
+        assert f"{dimension['points']:.2f} / " in section
+    assert f"{mqa['total']:.2f} / {mqa['known_maximum']:g}" in section
+    watch = next(f for f in demo["report"]["families"] if f["id"] == "portalwatch")
+    assert len(watch["measures"]) == 15  # Portal Watch's 15 metrics
+    for metric in watch["measures"]:
+        assert metric["detail"]["title_zh"] in section
+    assert f"{scores['cstc2019-website']['composite']:.3f}" in section
