@@ -31,13 +31,7 @@ DISTRIBUTION_COLUMNS = (
 
 def datasets(store: Store, harvest_id: int) -> pd.DataFrame:
     """One row per dataset of the harvest, indexed by native id (index name `dataset`)."""
-    query = (
-        select(*DATASET_COLUMNS)
-        .join(HarvestRecordRow, HarvestRecordRow.record_hash == RecordRow.hash)
-        .where(HarvestRecordRow.harvest_id == harvest_id)
-    )
-    with store.engine.connect() as conn:
-        frame = _read(conn, query)
+    frame = _member_rows(store, harvest_id, DATASET_COLUMNS, RecordRow.hash)
     for column in ("categories", "keywords", "problems", "formats"):
         frame[column] = _decode_json_column(frame[column])
     frame = frame.set_index("native_id", drop=False)
@@ -50,13 +44,7 @@ def datasets(store: Store, harvest_id: int) -> pd.DataFrame:
 
 def distributions(store: Store, harvest_id: int) -> pd.DataFrame:
     """One row per distribution; column native_id links it to its dataset."""
-    query = (
-        select(*DISTRIBUTION_COLUMNS)
-        .join(HarvestRecordRow, HarvestRecordRow.record_hash == DistributionRow.record_hash)
-        .where(HarvestRecordRow.harvest_id == harvest_id)
-    )
-    with store.engine.connect() as conn:
-        frame = _read(conn, query)
+    frame = _member_rows(store, harvest_id, DISTRIBUTION_COLUMNS, DistributionRow.record_hash)
     frame["is_api"] = frame["is_api"].astype(bool)
     return frame
 
@@ -84,6 +72,17 @@ def modified_history(store: Store, harvest_id: int, limit: int) -> pd.DataFrame:
     )
     with store.engine.connect() as conn:
         return pd.read_sql(query, conn)
+
+
+def _member_rows(store: Store, harvest_id: int, columns: tuple[Any, ...], record_hash: Any) -> pd.DataFrame:
+    """The given columns of the rows (records or distributions) whose record version is in the harvest."""
+    query = (
+        select(*columns)
+        .join(HarvestRecordRow, HarvestRecordRow.record_hash == record_hash)
+        .where(HarvestRecordRow.harvest_id == harvest_id)
+    )
+    with store.engine.connect() as conn:
+        return _read(conn, query)
 
 
 def _decode_json_column(column: pd.Series) -> pd.Series:
