@@ -46,24 +46,24 @@ def _fixtures() -> None:
 
 # ---- quality on the dev set ------------------------------------------------------------------------------
 
-def test_macro_f1_on_the_held_out_half_is_at_least_0_88():
+def test_macro_f1_on_the_held_out_half_is_at_least_0_89():
     # The gate is on the even record keys, which the vocabulary was never tuned on. The issue asks for 0.90; the
-    # held-out half measured 0.885 when the vocabulary was frozen, so the gate stands at that value rounded down.
+    # held-out half (367 rows) measured 0.894 when the vocabulary was frozen, so the gate stands at 0.89.
     _fixtures()
     from bench.eval_domains import evaluate_split
 
     table = evaluate_split("holdout")
     assert len(table) == 12 and table["support"].sum() > 0
-    assert table["f1"].mean() >= 0.88, table.to_string()
+    assert table["f1"].mean() >= 0.89, table.to_string()
 
 
 def test_the_dev_set_has_the_rows_its_readme_counts():
     with (Path(__file__).parents[1] / "data" / "domain_devset.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     keys = [(r["source"], int(r["record_key"])) for r in rows]
-    assert len(rows) == 548 and len(set(keys)) == 548
-    assert sum(source == "beijing" for source, _ in keys) == 261
-    assert sum(key % 2 == 1 for _, key in keys) == 269  # tune half; the other 279 are held out
+    assert len(rows) == 723 and len(set(keys)) == 723
+    assert sum(source == "beijing" for source, _ in keys) == 320
+    assert sum(key % 2 == 1 for _, key in keys) == 356  # tune half; the other 367 are held out
 
 
 def test_the_dev_set_halves_are_disjoint_and_cover_it():
