@@ -17,6 +17,7 @@ from checks.files import sample_files, validate_file
 from checks.links import check_links, sample_urls
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from checks.per_dataset import run_passes
+from checks.rules import Rules, default_rules
 from harvester.http import Http
 from harvester.store import Store
 
@@ -32,6 +33,7 @@ class AssessOptions:
     file_sample: int = 20
     min_domain_datasets: int | None = None  # None: the N of the indicator profiles' coverage scorers
     workers: int = 8
+    rules: Rules | None = None  # None: the shipped rules profile (profiles/rules/odq-default.yaml)
 
 
 @dataclass(slots=True)
@@ -95,13 +97,14 @@ def assess_harvest(
         timings["files"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    rules = options.rules or default_rules()
     results = [
         classification.evaluate(catalogue),
-        fields.evaluate(catalogue),
-        frequency.evaluate(catalogue),
-        formats.evaluate(catalogue),
+        fields.evaluate(catalogue, rules.fields),
+        frequency.evaluate(catalogue, rules.frequency),
+        formats.evaluate(catalogue, rules.formats),
         domains.evaluate(catalogue, domain_threshold(options)),
-        usage.evaluate(catalogue),
+        usage.evaluate(catalogue, rules.usage),
         conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
         # The record-level families share one streamed read of the records (a million would not fit as objects).
         *run_passes(store.records(harvest_id), [portalwatch.PortalWatchPass(), mqa.MqaPass(_link_verdicts(catalogue))],
@@ -113,6 +116,7 @@ def assess_harvest(
     timings["expectations"] = time.perf_counter() - t0
 
     measures, findings, total = _collect(results, outcomes, catalogue)
+    _record_rules(measures, rules)
     store.save_assessment(harvest_id, measures, findings)
     timings["total"] = time.perf_counter() - started
     return Assessment(harvest_id, measures, findings, total, {k: round(v, 3) for k, v in timings.items()})
@@ -171,6 +175,14 @@ def _declared_fields(document: dict[str, Any], position: int) -> list[dict[str, 
         return [documented.get(name, {"name": name}) for name in own]
     tables = [d for d in distributions if d.get("format") in ("CSV", "TSV", "XLS", "XLSX", "ODS")]
     return (document.get("fields") or None) if len(tables) == 1 else None
+
+
+def _record_rules(measures: list[dict[str, Any]], rules: Rules) -> None:
+    """Each measure keeps the rule parameters it was taken with, so scores and reports show the values used."""
+    for measure in measures:
+        used = rules.for_measure(measure["measure_id"])
+        if used:
+            measure["detail"]["parameters"] = [p.as_json() for p in used]
 
 
 def _spec_detail(spec: MeasureSpec) -> dict[str, Any]:

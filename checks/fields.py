@@ -6,9 +6,9 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from checks.rules import FieldRules, default_rules
 
 FAMILY = "fields"
-DOCUMENTED_ENOUGH = 0.8  # a dataset counts as documented when this share of its fields is described
 
 FIELD_LIST = MeasureSpec("field_list_share", FAMILY, "share", "有数据项（字段）说明的数据集占比",
                          "share of datasets with a field list", point="3.4.2-1")
@@ -22,14 +22,16 @@ HEADER_MATCH = MeasureSpec("declared_fields_match_share", FAMILY, "share", "字�
                            "share of sampled files whose header matches the declared fields", point="3.4.2-1")
 
 
-def evaluate(catalogue: Catalogue) -> FamilyResult:
+def evaluate(catalogue: Catalogue, rules: FieldRules | None = None) -> FamilyResult:
+    """The family's measures; `rules` say when fields count as described (default: the shipped rules profile)."""
+    rules = rules or default_rules().fields
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     count, described, typed = frame["fields_count"], frame["fields_described"], frame["fields_typed"]
     has_fields = count > 0
     result.shares.append(ShareCheck(FIELD_LIST, has_fields, "no field list (数据项说明) published", mostly=0.8))
     ratio = (described / count.where(has_fields)).astype("Float64")
-    well = (ratio >= DOCUMENTED_ENOUGH).astype("boolean").where(has_fields, pd.NA)
+    well = (ratio >= rules.described_field_share).astype("boolean").where(has_fields, pd.NA)
     def message(ids: pd.Index) -> pd.Series:
         return ("only " + described[ids].astype(str) + " of " + count[ids].astype(str)
                 + " fields have a description that says more than the field name")
