@@ -70,8 +70,8 @@ class UsageRules:
 
     reply_days: int = parameter(
         "days", ("data_request_reply_share",), minimum=1, maximum=366,
-        meaning="a data request answered within this many days counts as answered in time (及时); one open "
-                "longer is late",
+        meaning="a data request answered within this many days counts as answered in time; one open longer "
+                "is late",
         meaning_zh="申请在该天数内得到答复即视为及时答复；超过该天数仍未答复即为逾期")
 
 
