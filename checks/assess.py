@@ -18,6 +18,7 @@ from checks.links import check_links, sample_urls
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from checks.per_dataset import run_passes
 from checks.results import Results
+from checks.rules import Rules, default_rules
 from harvester.http import Http
 from harvester.store import Store
 
@@ -33,6 +34,7 @@ class AssessOptions:
     file_sample: int = 20
     min_domain_datasets: int | None = None  # None: the N of the indicator profiles' coverage scorers
     workers: int = 8
+    rules: Rules | None = None  # None: the shipped rules profile (profiles/rules/odq-default.yaml)
 
 
 @dataclass(slots=True)
@@ -96,19 +98,21 @@ def assess_harvest(
         timings["files"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    rules = options.rules or default_rules()
     # The record-level families share one streamed read of the records (a million would not fit as objects).
     field_docs, watch, mqa_scores = run_passes(
         store.records(harvest_id),
-        [fields.FieldsPass(catalogue), portalwatch.PortalWatchPass(), mqa.MqaPass(_link_verdicts(catalogue))],
+        [fields.FieldsPass(catalogue, rules.fields), portalwatch.PortalWatchPass(),
+         mqa.MqaPass(_link_verdicts(catalogue))],
         size=shacl.BATCH,
     )
     results = [
         classification.evaluate(catalogue),
         field_docs,
-        frequency.evaluate(catalogue),
-        formats.evaluate(catalogue),
+        frequency.evaluate(catalogue, rules.frequency),
+        formats.evaluate(catalogue, rules.formats),
         domains.evaluate(catalogue, domain_threshold(options)),
-        usage.evaluate(catalogue),
+        usage.evaluate(catalogue, rules.usage),
         conformance.evaluate(catalogue, _raw_entries(store, harvest_id, portal)),
         watch,
         mqa_scores,
@@ -119,6 +123,7 @@ def assess_harvest(
     timings["expectations"] = time.perf_counter() - t0
 
     measures, findings, total = _collect(results, outcomes, catalogue)
+    _record_rules(measures, rules)
     Results(store).save_assessment(harvest_id, measures, findings)
     timings["total"] = time.perf_counter() - started
     return Assessment(harvest_id, measures, findings, total, {k: round(v, 3) for k, v in timings.items()})
@@ -177,6 +182,14 @@ def _declared_fields(document: dict[str, Any], position: int) -> list[dict[str, 
         return [documented.get(name, {"name": name}) for name in own]
     tables = [d for d in distributions if d.get("format") in ("CSV", "TSV", "XLS", "XLSX", "ODS")]
     return (document.get("fields") or None) if len(tables) == 1 else None
+
+
+def _record_rules(measures: list[dict[str, Any]], rules: Rules) -> None:
+    """Each measure keeps the rule parameters it was taken with, so scores and reports show the values used."""
+    for measure in measures:
+        used = rules.for_measure(measure["measure_id"])
+        if used:
+            measure["detail"]["parameters"] = [p.as_json() for p in used]
 
 
 def _spec_detail(spec: MeasureSpec) -> dict[str, Any]:

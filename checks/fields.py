@@ -6,10 +6,10 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
+from checks.rules import FieldRules, default_rules
 from harvester.records import DatasetRecord, Field
 
 FAMILY = "fields"
-DOCUMENTED_ENOUGH = 0.8  # a dataset counts as documented when this share of its fields is described
 
 FIELD_LIST = MeasureSpec("field_list_share", FAMILY, "share", "有数据项（字段）说明的数据集占比",
                          "share of datasets with a field list", point="3.4.2-1")
@@ -33,8 +33,9 @@ class FieldsPass:
     """Counts each record's described fields as the records stream by (the rule runs when a harvest is assessed,
     not when it is stored), then judges the catalogue with those counts."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, rules: FieldRules | None = None) -> None:
         self.catalogue = catalogue
+        self.rules = rules
         self.described: dict[str, int] = {}
 
     def add(self, batch: list[DatasetRecord]) -> None:
@@ -44,18 +45,19 @@ class FieldsPass:
     def result(self) -> FamilyResult:
         frame = self.catalogue.datasets
         frame["fields_described"] = frame.index.map(self.described).fillna(0).astype(int)
-        return evaluate(self.catalogue)
+        return evaluate(self.catalogue, self.rules)
 
 
-def evaluate(catalogue: Catalogue) -> FamilyResult:
-    """Judge the catalogue's field documentation from its `fields_count`, `fields_described`, `fields_typed`."""
+def evaluate(catalogue: Catalogue, rules: FieldRules | None = None) -> FamilyResult:
+    """The family's measures; `rules` say when fields count as described (default: the shipped rules profile)."""
+    rules = rules or default_rules().fields
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     count, described, typed = frame["fields_count"], frame["fields_described"], frame["fields_typed"]
     has_fields = count > 0
     result.shares.append(ShareCheck(FIELD_LIST, has_fields, "no field list (数据项说明) published", mostly=0.8))
     ratio = (described / count.where(has_fields)).astype("Float64")
-    well = (ratio >= DOCUMENTED_ENOUGH).astype("boolean").where(has_fields, pd.NA)
+    well = (ratio >= rules.described_field_share).astype("boolean").where(has_fields, pd.NA)
     def message(ids: pd.Index) -> pd.Series:
         return ("only " + described[ids].astype(str) + " of " + count[ids].astype(str)
                 + " fields have a description that says more than the field name")

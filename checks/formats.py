@@ -12,6 +12,7 @@ from checks.catalogue import Catalogue
 from checks.files import ERROR_CAP, FILE_BYTE_CAP, ROW_CAP
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, Parameter, ShareCheck
 from checks.openness import UNKNOWN_FORMAT_STARS, score_catalogue
+from checks.rules import FormatRules, default_rules
 from harvester.vocab import format_info
 
 FAMILY = "formats"
@@ -47,9 +48,9 @@ _GENERIC_TYPES = {"application/octet-stream", "binary/octet-stream", "applicatio
 _FORMAT_EVIDENCE = ("sniffed", "served", "url", "declared", "none")
 EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
                     good="low", point="3.4.2-3")
-TINY = MeasureSpec("tiny_datasets", FAMILY, "count", "数据量过小（少于10条）的数据集数",
-                   "datasets the portal says hold fewer than 10 records", good="low", point="3.4.2-3")
-TINY_RECORDS = 10  # below this a "dataset" is a fragment or a placeholder, not data (cf. Fudan 开放数林 capacity)
+TINY = MeasureSpec("tiny_datasets", FAMILY, "count", "数据量过小（少于规则下限条数）的数据集数",
+                   "datasets the portal says hold fewer records than the rule's minimum", good="low",
+                   point="3.4.2-3")
 FRAGMENTED = MeasureSpec("fragmented_share", FAMILY, "share", "按年份/区县拆分的碎片化数据集占比",
                          "share of datasets that are one table split by year or district", good="low",
                          point="3.4.2-3")
@@ -66,7 +67,9 @@ def _any_flag(flag: str) -> Callable[[tuple[str, ...]], bool]:
     return lambda key: any(bool((i := format_info(c)) and getattr(i, flag)) for c in key)
 
 
-def evaluate(catalogue: Catalogue) -> FamilyResult:
+def evaluate(catalogue: Catalogue, rules: FormatRules | None = None) -> FamilyResult:
+    """The family's measures; `rules` say when a dataset is tiny (default: the shipped rules profile)."""
+    rules = rules or default_rules().formats
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     codes = frame["formats"]
@@ -89,7 +92,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
         result.findings.append({"family": FAMILY, "measure_id": EMPTY.id, "native_id": native_id, "title": title,
                                 "message": "the dataset has no distribution: nothing to download or call"})
 
-    tiny = frame["record_count"].lt(TINY_RECORDS).fillna(False).astype(bool)
+    tiny = frame["record_count"].lt(rules.min_records).fillna(False).astype(bool)
     result.value(TINY, int(tiny.sum()), published=int(frame["record_count"].notna().sum()))
     for native_id, row in frame.loc[tiny].head(MAX_FINDINGS_PER_MEASURE).iterrows():
         result.findings.append({"family": FAMILY, "measure_id": TINY.id, "native_id": native_id, "title": row["title"],

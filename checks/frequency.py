@@ -10,12 +10,10 @@ import pandas as pd
 from checks.catalogue import Catalogue
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
 from checks.recorded import RECORDED_AT, catalogue_time
+from checks.rules import FrequencyRules, default_rules
 from harvester.vocab import frequencies, period_days
 
 FAMILY = "frequency"
-GRACE_FACTOR = 0.5  # a dataset is on time when younger than its period × 1.5 …
-GRACE_DAYS = 7  # … plus a week, so a monthly table published on the 3rd is not late on the 1st
-STALE_FAST_DAYS = 90  # a 实时/每日 dataset untouched this long is flagged whatever the grace
 
 DECLARED = MeasureSpec("frequency_declared_share", FAMILY, "share", "明确更新频度的数据集占比",
                        "share of datasets declaring a frequency that normalises", point="3.4.2-2")
@@ -41,7 +39,9 @@ def _names() -> dict[str, str]:
     return {code: f"{info.name_zh}, {code}" for code, info in frequencies().items()}
 
 
-def evaluate(catalogue: Catalogue) -> FamilyResult:
+def evaluate(catalogue: Catalogue, rules: FrequencyRules | None = None) -> FamilyResult:
+    """The family's measures; `rules` are the grace and stale windows (default: the shipped rules profile)."""
+    rules = rules or default_rules().frequency
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     when = catalogue_time(catalogue.portal, catalogue.harvested_at)
@@ -70,7 +70,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     modified = data_modified.where(by_data, record_modified)
     shown = _texts(frame, "data_modified").where(by_data, _texts(frame, "modified"))
     age = (harvested - modified).dt.total_seconds() / 86400
-    allowed = period * (1 + GRACE_FACTOR) + GRACE_DAYS
+    allowed = period * (1 + rules.grace_factor) + rules.grace_days
     applicable = period.notna() & modified.notna()
     timely = (age <= allowed).astype("boolean").where(applicable, pd.NA)
     def late_message(ids: pd.Index) -> pd.Series:
@@ -87,9 +87,9 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     result.shares.append(ShareCheck(TIMELY, timely, late_message, mostly=0.8))
 
     # The cadence over past harvests is about when odq read the portal, so it keeps the harvest times.
-    _observed(catalogue, period, pd.Timestamp(catalogue.harvested_at), result)
+    _observed(catalogue, period, pd.Timestamp(catalogue.harvested_at), result, rules)
 
-    fast = period.le(1.0).fillna(False) & (age > STALE_FAST_DAYS).fillna(False)
+    fast = period.le(1.0).fillna(False) & (age > rules.stale_days).fillna(False)
     result.value(STALE_FAST, int(fast.sum()), examples=frame.loc[fast, "title"].head(10).tolist())
 
     latest = harvested + pd.Timedelta(days=1)  # a day's slack for time zones and a recording dated by its day
@@ -133,7 +133,8 @@ def declared_label(raw: object) -> str | None:
     return str(raw).strip() or None
 
 
-def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, result: FamilyResult) -> None:
+def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, result: FamilyResult,
+              rules: FrequencyRules) -> None:
     """From the harvest history: a dataset whose `modified` never moved over a span of more than two declared
     periods (plus grace) is not updated as declared, whatever its latest date says."""
     history = catalogue.history
@@ -147,7 +148,7 @@ def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, 
     span = (grouped["harvested_at"].max() - grouped["harvested_at"].min()).dt.total_seconds() / 86400
     versions = grouped["modified"].nunique()
     span, versions = span.reindex(frame.index), versions.reindex(frame.index)
-    judged = period.notna() & (span > 2 * period * (1 + GRACE_FACTOR) + GRACE_DAYS)
+    judged = period.notna() & (span > 2 * period * (1 + rules.grace_factor) + rules.grace_days)
     keeps_up = (versions > 1).astype("boolean").where(judged, pd.NA)
     def message(ids: pd.Index) -> pd.Series:
         return ("declared " + frame.loc[ids, "frequency_raw"].map(declared_label).fillna("")

@@ -24,6 +24,9 @@ class Parameter:
     source: str  # published | odq-default
     note: str = ""  # English
     note_zh: str = ""
+    unit: str = ""
+    key: str = ""  # where a rules profile sets it ("frequency.grace_days"); empty for a constant of the scheme
+    reference: str | None = None  # where the published scheme gives it
 
     def __post_init__(self) -> None:
         if self.source not in PARAMETER_SOURCES:

@@ -125,6 +125,8 @@ class DefaultParameter(TypedDict, total=False):
     value: Any
     note_zh: str
     note_en: str
+    source: str  # measure scope: odq-default, or override when the evaluator's rules file set the value
+    unit: str
 
 
 class FactConflict(TypedDict):
@@ -396,9 +398,25 @@ def _needs_check(indicator: Mapping[str, Any], point: PointScore, measures: Meas
     }
 
 
+def _measure_parameters(measure_id: str, taken: Mapping[str, Any] | None,
+                        measures: MeasureRegistry) -> list[dict[str, Any]]:
+    """The rule parameters a measure was taken with and the scheme does not give: as stored with the measure
+    (the values the assessment used, overrides included), else the registry's defaults (older assessments)."""
+    stored = ((taken or {}).get("detail") or {}).get("parameters")
+    if isinstance(stored, list):
+        return [{"name": p.get("name"), "value": p.get("value"), "unit": p.get("unit") or "",
+                 "source": p.get("source"), "note_en": f"{p.get('meaning', '')}; {p.get('reason', '')}",
+                 "note_zh": f"{p.get('meaning_zh', '')}；{p.get('reason_zh', '')}"}
+                for p in stored if isinstance(p, dict) and p.get("source") != "published"]
+    return [{"name": p.name, "value": p.value, "unit": p.unit, "source": p.source, "note_en": p.note,
+             "note_zh": p.note_zh} for p in measures.odq_defaults(measure_id)]
+
+
 def _odq_defaults(system: Mapping[str, Any], indicators: list[IndicatorScore], level: str,
-                  measures: MeasureRegistry) -> list[DefaultParameter]:
+                  measures: MeasureRegistry, taken: Mapping[str, Mapping[str, Any]] | None = None,
+                  ) -> list[DefaultParameter]:
     """Every number the score used that the published scheme does not give: for the report's methodology."""
+    taken = taken or {}
     found: list[DefaultParameter] = []
     seen_measures: set[str] = set()
     declared = {str(i["id"]): i for i in system["indicators"]}
@@ -432,10 +450,11 @@ def _odq_defaults(system: Mapping[str, Any], indicators: list[IndicatorScore], l
                 if scored["measure"] in seen_measures:
                     continue
                 seen_measures.add(scored["measure"])
-                for parameter in measures.odq_defaults(scored["measure"]):
+                for parameter in _measure_parameters(scored["measure"], taken.get(scored["measure"]), measures):
                     found.append({"scope": "measure", "indicator": iid, "point": pid, "measure": scored["measure"],
-                                  "parameter": parameter.name, "value": parameter.value,
-                                  "note_zh": parameter.note_zh, "note_en": parameter.note})
+                                  "parameter": parameter["name"], "value": parameter["value"],
+                                  "unit": parameter["unit"], "source": parameter["source"],
+                                  "note_zh": parameter["note_zh"], "note_en": parameter["note_en"]})
     for entry in found:
         parts = (entry["indicator"], entry["point"], entry["measure"], entry["parameter"])
         entry["key"] = ".".join(str(part) for part in parts if part is not None)
@@ -495,7 +514,7 @@ def score(system: dict[str, Any], level: str, measures: Iterable[Mapping[str, An
         "known_maximum": round(known_maximum, 4) if applicable_level else None,
         "composite": composite, "tier": tier["label"] if tier else None, "tier_en": tier["label_en"] if tier else None,
         "indicators": indicators, "needs_check": needs_check,
-        "odq_defaults": _odq_defaults(system, indicators, level, registry()) if applicable_level else [],
+        "odq_defaults": _odq_defaults(system, indicators, level, registry(), by_id) if applicable_level else [],
         "facts": list(known_facts.used.values()), "fact_conflicts": known_facts.conflicts,
         "defaults_note": system.get("defaults_note"), "defaults_note_en": system.get("defaults_note_en"),
     }

@@ -7,6 +7,7 @@ import pandas as pd
 from checks.catalogue import Catalogue
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
 from checks.recorded import catalogue_time
+from checks.rules import UsageRules, default_rules
 from harvester.adapters.facts import CatalogueFacts
 
 FAMILY = "usage"
@@ -22,14 +23,15 @@ API_CALLS = MeasureSpec("api_calls_published_share", FAMILY, "share", "公布接
                         "share of datasets publishing API-call counts", point="3.4.3-2")
 
 
-REPLY_DAYS = 30  # a request answered within a month counts as answered in time
-REPLY_TIMELY = MeasureSpec("data_request_reply_share", FAMILY, "share", "数据开放申请在30天内答复的占比",
-                           f"share of public data requests answered within {REPLY_DAYS} days", point="3.4.3-1")
+REPLY_TIMELY = MeasureSpec("data_request_reply_share", FAMILY, "share", "数据开放申请在答复期限内答复的占比",
+                           "share of public data requests answered within the reply window", point="3.4.3-1")
 SHOWCASES = MeasureSpec("showcases", FAMILY, "count", "基于开放数据的应用成果数", "apps and showcases listed",
                         point="3.4.3-2")
 
 
-def evaluate(catalogue: Catalogue) -> FamilyResult:
+def evaluate(catalogue: Catalogue, rules: UsageRules | None = None) -> FamilyResult:
+    """The family's measures; `rules` give the reply window (default: the shipped rules profile)."""
+    rules = rules or default_rules().usage
     result = FamilyResult(FAMILY)
     frame = catalogue.datasets
     request = catalogue.portal.get("data_request") or {}
@@ -46,7 +48,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
                                        "check the portal by hand and record it under data_request.available")
     elif not available:
         result.portal_finding(REQUEST, "no data-request (申请数据开放) function on the portal")
-    _replies(probed.get("items") or [], catalogue, result)
+    _replies(probed.get("items") or [], catalogue, result, rules)
     replies = request.get("public_replies")
     if replies is None and probed.get("items"):
         replies = any(item.get("closed") for item in probed["items"])
@@ -65,8 +67,8 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     return result
 
 
-def _replies(items: list[dict], catalogue: Catalogue, result: FamilyResult) -> None:
-    """Reply delays of a public request list: closed within REPLY_DAYS, or still open after it."""
+def _replies(items: list[dict], catalogue: Catalogue, result: FamilyResult, rules: UsageRules) -> None:
+    """Reply delays of a public request list: closed within the reply window, or still open after it."""
     # A recorded catalogue is judged as of its recording, as timeliness is.
     harvested = pd.Timestamp(catalogue_time(catalogue.portal, catalogue.harvested_at).at)
     judged, timely = 0, 0
@@ -75,11 +77,11 @@ def _replies(items: list[dict], catalogue: Catalogue, result: FamilyResult) -> N
         closed = pd.to_datetime(item.get("close_time"), errors="coerce") if item.get("closed") else pd.NaT
         if pd.isna(opened):
             continue
-        if pd.isna(closed) and (harvested - opened).days < REPLY_DAYS:
+        if pd.isna(closed) and (harvested - opened).days < rules.reply_days:
             continue  # still within its month: not late yet
         judged += 1
         days = ((closed if not pd.isna(closed) else harvested) - opened).days
-        if not pd.isna(closed) and days <= REPLY_DAYS:
+        if not pd.isna(closed) and days <= rules.reply_days:
             timely += 1
         elif len(result.findings) < 200:
             state = f"answered after {days} days" if not pd.isna(closed) else f"unanswered for {days} days"

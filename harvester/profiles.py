@@ -137,9 +137,15 @@ def _lines(error: jsonschema.ValidationError, source: str | Path, prefix: Sequen
 
 def validate(data: Any, schema_name: str, source: str | Path, prefix: Sequence[str] = ()) -> None:
     """Validate against a schema; `prefix` is where `data` sits in its file (options of a portal, say)."""
-    root = schema(schema_name)
+    validate_against(data, schema(schema_name), source, prefix, _validator(schema_name))
+
+
+def validate_against(data: Any, root: dict[str, Any], source: str | Path, prefix: Sequence[str] = (),
+                     validator: jsonschema.Draft202012Validator | None = None) -> None:
+    """Validate against a schema given as data (one completed from code, say), with the same error wording."""
+    validator = validator or jsonschema.Draft202012Validator(root)
     try:
-        errors = sorted(_validator(schema_name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         raise ProfileError(f"{source}: key '(top level)': nested too deeply to be a profile") from None
     if errors:

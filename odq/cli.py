@@ -554,17 +554,23 @@ def assess(
     files: Annotated[bool, typer.Option(help="Validate a sample of tabular files with frictionless.")] = True,
     file_sample: Annotated[int, typer.Option(help="How many tabular files to sample.")] = 20,
     facts_file: FactsOption = None,
+    rules_file: Annotated[Path | None, typer.Option("--rules", help="Override rule parameters (grace, windows, "
+                                                    "thresholds) for this assessment: a YAML file shaped like "
+                                                    "profiles/rules/odq-default.yaml, a reason per value.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the six families over the current harvest and score it under every indicator system."""
     from checks.assess import AssessOptions, NothingToAssess
+    from checks.rules import load_rules
     from odq.pipeline import assess_and_score, make_http
 
+    rules = load_rules([rules_file] if rules_file else [])  # a bad file is a ProfileError: file, key, expectation
     facts = _portal_facts(facts_file, portal)
     store = _store(db)
     profile = _current_profile(store, portal)
     http = make_http(profile, allow_host or [])
-    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
+    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample,
+                            rules=rules)
     try:
         with _progress(not json_output) as progress:
             assessment, scores = assess_and_score(store, profile, http, options, progress=progress, facts=facts)

@@ -94,7 +94,20 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
         "figures": figures(store, harvest.id, (timely or {}).get("detail", {}).get("failed")).as_dict(),
         "history": _history(store, portal_id),
         "domains": domain_list,
+        "rules": rule_parameters(measures),
     }
+
+
+def rule_parameters(measures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rule parameters the assessment used, once each, with the measures they shaped (from the measures'
+    details, so an evaluator's override shows as what it was)."""
+    found: dict[str, dict[str, Any]] = {}
+    for measure in measures:
+        for parameter in (measure.get("detail") or {}).get("parameters") or []:
+            if isinstance(parameter, dict) and parameter.get("key"):
+                entry = found.setdefault(parameter["key"], {**parameter, "measures": []})
+                entry["measures"].append(measure["measure_id"])
+    return list(found.values())
 
 
 def _domains(measures: list[dict[str, Any]]) -> list[dict[str, Any]] | None:

@@ -13,7 +13,7 @@ import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from reports import messages, portal_charts
+from reports import messages, portal_charts, rule_messages
 from reports.messages import LABELS, finding_parts, label
 
 __all__ = ["LABELS", "format_value", "write_report"]
@@ -114,6 +114,10 @@ def _environment(lang: str) -> Environment:
         indicator_name=lambda s, i: messages.indicator_name(s["system"], i, lang),
         point_name=lambda s, i, p: messages.point_name(s["system"], i["id"], p, lang, s.get("level")),
         defaults_note=lambda s: messages.defaults_note(s, lang),
+        RL=rule_messages.rule_labels(lang),
+        rule_value=lambda p: rule_messages.rule_value(p, lang),
+        rule_source=lambda p: rule_messages.rule_source(p, lang),
+        rule_text=lambda p: rule_messages.rule_text(p, lang),
         needs_check=point_status,
         needs_check_name=lambda s, item: messages.point_name(
             s["system"], item.get("indicator"), {"id": item.get("point"), "name": item.get("name"),

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from checks.measures import MeasureSpec
-from checks.registry import ModuleConstant, RegistryError, collect, registry
+from checks.registry import RegistryError, collect, registry
+from checks.rules import RuleParameter
 from checks.scoring import load_system
 from harvester.profiles import ProfileError
 from profiles import PROFILES_DIR
@@ -109,7 +110,7 @@ def test_every_registered_measure_declares_a_known_unit_direction_and_point():
                                                     "3.4.2-4", "3.4.3-1", "3.4.3-2"}, spec.id
 
 
-# ---------------------------------------------------------------- the rules' constants, by hand
+# ---------------------------------------------------------------- the rules' parameters (rules profile), by hand
 
 
 @pytest.mark.parametrize(("measure_id", "name", "value"), [
@@ -161,27 +162,37 @@ def test_a_spec_imported_into_another_module_is_one_measure():
     assert found.modules["api_share"] == "fam_a"
 
 
-def test_a_listed_rule_constant_that_is_gone_is_an_error():
+def _rule(name: str, value: float, measures: tuple[str, ...]) -> RuleParameter:
+    return RuleParameter("frequency", name, value, "ratio", "odq-default", "why", "为何", measures, "what", "何意")
+
+
+def test_a_rule_parameter_for_a_measure_no_module_declares_is_an_error():
     spec = MeasureSpec("timely_share", "frequency", "share", "及时", "timely")
-    constant = ModuleConstant("timely_share", "fam_a", "GRACE_FACTOR", "grace_factor", "grace", "宽限")
-    with pytest.raises(RegistryError, match="GRACE_FACTOR"):
-        collect([_module("fam_a", TIMELY=spec)], [constant])
+    with pytest.raises(RegistryError, match="'frequency.grace_factor'.*'timly_share'"):
+        collect([_module("fam_a", TIMELY=spec)], [_rule("grace_factor", 0.5, ("timly_share",))])
 
 
-def test_a_parameter_declared_on_the_spec_wins_over_the_module_constant():
+def test_a_parameter_declared_on_the_spec_wins_over_the_rules_profile():
     from checks.measures import Parameter
 
     spec = MeasureSpec("timely_share", "frequency", "share", "及时", "timely",
                        parameters=(Parameter("grace_factor", 0.25, "odq-default", "declared"),))
-    module = _module("fam_a", TIMELY=spec)
-    module.GRACE_FACTOR = 0.5
-    constant = ModuleConstant("timely_share", "fam_a", "GRACE_FACTOR", "grace_factor", "grace", "宽限")
-    found = collect([module], [constant])
+    found = collect([_module("fam_a", TIMELY=spec)], [_rule("grace_factor", 0.5, ("timely_share",))])
     assert [(p.name, p.value) for p in found["timely_share"].parameters] == [("grace_factor", 0.25)]
 
 
-def test_the_rule_constants_of_the_modules_are_listed_as_odq_defaults_of_their_measures():
-    expected = {  # measure → (parameter, value), from the modules' documented rules
+def test_a_rule_parameter_is_attached_to_every_measure_it_shapes():
+    one = MeasureSpec("timely_share", "frequency", "share", "及时", "timely")
+    other = MeasureSpec("observed_cadence_share", "frequency", "share", "节奏", "cadence")
+    found = collect([_module("fam_a", A=one, B=other)], [_rule("grace_days", 7, ("timely_share",
+                                                                                 "observed_cadence_share"))])
+    for measure in ("timely_share", "observed_cadence_share"):
+        (parameter,) = found[measure].parameters
+        assert (parameter.key, parameter.value, parameter.source) == ("frequency.grace_days", 7, "odq-default")
+
+
+def test_the_rules_profile_values_are_listed_as_odq_defaults_of_their_measures():
+    expected = {  # measure → (parameter, value), from the rules' documented values
         "timely_share": {("grace_factor", 0.5), ("grace_days", 7)},
         "stale_fast_claims": {("stale_days", 90)},
         "fields_described_share": {("described_field_share", 0.8)},
