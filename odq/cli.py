@@ -18,6 +18,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from odq.round_cli import round_app
+from odq.schedule_cli import schedule
 
 
 class _OdqGroup(TyperGroup):
@@ -39,6 +40,7 @@ app = typer.Typer(help="odq — harvest, assess, score and report government ope
 portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
 app.add_typer(portals_app, name="portals")
 app.add_typer(round_app, name="round")
+app.command()(schedule)
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
@@ -524,7 +526,7 @@ def harvest(
 
 @app.command()
 def assess(
-    portal: Annotated[str, typer.Argument(help="Portal id (its current harvest is assessed).")],
+    portal: Annotated[str | None, typer.Argument(help="Portal id (its current harvest is assessed).")] = None,
     db: DbOption = None,
     allow_host: AllowOption = None,
     links: Annotated[bool, typer.Option(help="Check distribution links.")] = True,
@@ -532,17 +534,24 @@ def assess(
     files: Annotated[bool, typer.Option(help="Validate a sample of tabular files with frictionless.")] = True,
     file_sample: Annotated[int, typer.Option(help="How many tabular files to sample.")] = 20,
     facts_file: FactsOption = None,
+    all_portals: Annotated[bool, typer.Option("--all", help="Every portal with a complete current harvest, one "
+                                              "line each; exit status 1 when one failed.")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the six families over the current harvest and score it under every indicator system."""
     from checks.assess import AssessOptions, NothingToAssess
     from odq.pipeline import assess_and_score, make_http
 
+    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
+    if all_portals or portal is None:
+        _one_or_all(portal, all_portals)
+        from odq.schedule_cli import assess_all_portals
+
+        return assess_all_portals(_store(db), allow_host or [], options, facts_file, json_output)
     facts = _portal_facts(facts_file, portal)
     store = _store(db)
     profile = _portal_from_store(store, portal)
     http = make_http(profile, allow_host or [])
-    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample)
     try:
         with _progress(not json_output) as progress:
             assessment, scores = assess_and_score(store, profile, http, options, progress=progress, facts=facts)
@@ -565,19 +574,33 @@ def assess(
         out.print(f"{score['system_name']}: {verdict}", highlight=False)
 
 
+def _one_or_all(portal: str | None, all_portals: bool) -> None:
+    if portal and all_portals:
+        _fail("give a portal or --all, not both")
+    if not portal and not all_portals:
+        _fail("name a portal, or use --all")
+
+
 @app.command()
 def report(
-    portal: Annotated[str, typer.Argument(help="Portal id.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.",
-                                                    callback=_output_option)],
+    portal: Annotated[str | None, typer.Argument(help="Portal id.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json (with --all: "
+                                          "one directory per portal in it).", callback=_output_option)] = ...,
     db: DbOption = None,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    all_portals: Annotated[bool, typer.Option("--all", help="Every portal with a complete current harvest, into "
+                                              "DIR/<portal id>/; exit status 1 when one failed.")] = False,
 ) -> None:
     """Write the HTML and JSON report of a portal's current, assessed harvest."""
     from odq.pipeline import report as write
     from reports.model import ReportUnavailable
 
     _check_lang(lang)
+    if all_portals or portal is None:
+        _one_or_all(portal, all_portals)
+        from odq.schedule_cli import report_all_portals
+
+        return report_all_portals(_store(db), out_dir, lang)
     try:
         path = write(_store(db), portal, out_dir, lang=lang)
     except ReportUnavailable as exc:
