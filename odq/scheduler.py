@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,8 +18,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from croniter import croniter
 
+from checks.assess import AssessOptions
 from harvester.run import StopRequest
 from harvester.schedule import is_due, last_due_time
+from harvester.store import Store
 from odq.steps import Emit, Outcome, assess_step, harvest_step, report_step
 
 # Cron nicknames as five fields, the reading croniter gives them (is_due reads them through croniter too).
@@ -59,10 +61,10 @@ class PortalJobs:
 
     `stop` (set by a signal) ends running harvests as interrupted at their next record and starts no new step."""
 
-    store: Any
+    store: Store
     emit: Emit
     allow_hosts: Sequence[str] = ()
-    assess_options: Any = None
+    assess_options: AssessOptions | None = None
     out_dir: Path | None = None
     lang: str = "zh"
     stop: StopRequest = field(default_factory=StopRequest)
@@ -100,7 +102,7 @@ class PortalJobs:
         self.record(report_step(self.store, portal.portal_id, self.out_dir, self.lang))
 
 
-def due_portals(portals: Sequence[ScheduledPortal], store: Any) -> list[ScheduledPortal]:
+def due_portals(portals: Sequence[ScheduledPortal], store: Store) -> list[ScheduledPortal]:
     return [portal for portal in portals if is_due(portal.profile, store)]
 
 
@@ -115,7 +117,7 @@ def run_once(portals: Sequence[ScheduledPortal], jobs: PortalJobs, workers: int 
 
 def run_scheduled(portals: Sequence[ScheduledPortal], jobs: PortalJobs, stopped: threading.Event,
                   workers: int = 4, max_runtime: float | None = None,
-                  started: Any = None) -> None:
+                  started: Callable[[ScheduledPortal, datetime], None] | None = None) -> None:
     """Run every portal's job at each time its schedule fires (a portal already due at start runs at once), until
     `stopped` is set or `max_runtime` seconds pass; then wait for the running jobs (a stop interrupts harvests).
 

@@ -7,7 +7,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the steps import their layers when they run, so `odq --help` stays fast
+    from checks.assess import AssessOptions
+    from checks.facts import Fact, FactSheet
+    from harvester.run import StopRequest
+    from harvester.store import Store
 
 # A harvest's own statuses, then the steps' verdicts. "skipped": another process holds the portal's harvest lock.
 _FINE = frozenset(("complete", "done", "skipped", "not due"))
@@ -56,8 +62,8 @@ def _reason(exc: BaseException) -> str:
 
 
 # -- the steps --------------------------------------------------------------------------------------
-def harvest_step(profile: dict[str, Any], store: Any, allow_hosts: Sequence[str] = (), *, stop: Any = None
-                 ) -> Outcome:
+def harvest_step(profile: dict[str, Any], store: Store, allow_hosts: Sequence[str] = (), *,
+                 stop: StopRequest | None = None) -> Outcome:
     """Harvest as `odq harvest` does (run_harvest, the portal's lock); a locked portal is skipped."""
     from harvester.run import HarvestLocked, HarvestStopped
     from odq.pipeline import harvest_portal
@@ -79,8 +85,8 @@ def harvest_step(profile: dict[str, Any], store: Any, allow_hosts: Sequence[str]
     return Outcome(portal_id, "harvest", result.status, detail, harvest_id=result.harvest_id)
 
 
-def assess_step(store: Any, profile: dict[str, Any], allow_hosts: Sequence[str] = (), options: Any = None,
-                facts: Sequence[Any] | None = None) -> Outcome:
+def assess_step(store: Store, profile: dict[str, Any], allow_hosts: Sequence[str] = (),
+                options: AssessOptions | None = None, facts: Sequence[Fact] | None = None) -> Outcome:
     """Assess the portal's current harvest and score it under every indicator system, as `odq assess` does."""
     from odq.pipeline import assess_and_score, make_http
 
@@ -99,7 +105,7 @@ def assess_step(store: Any, profile: dict[str, Any], allow_hosts: Sequence[str] 
     return Outcome(portal_id, "assess", "done", detail, harvest_id=assessment.harvest_id)
 
 
-def report_step(store: Any, portal_id: str, out_dir: Path, lang: str = "zh") -> Outcome:
+def report_step(store: Store, portal_id: str, out_dir: Path, lang: str = "zh") -> Outcome:
     """Write the portal's report into out_dir/<portal id>/, as `odq report` does."""
     from odq.pipeline import report
 
@@ -116,20 +122,20 @@ def report_step(store: Any, portal_id: str, out_dir: Path, lang: str = "zh") -> 
 
 
 # -- every portal in the store --------------------------------------------------------------------
-def current_portals(store: Any) -> list[dict[str, Any]]:
+def current_portals(store: Store) -> list[dict[str, Any]]:
     """The profiles (as stored) of the portals with a complete current harvest, by id."""
     rows = sorted(store.portals(), key=lambda row: row["id"])
     return [row["profile"] for row in rows if store.current_harvest(row["id"]) is not None]
 
 
-def assess_all(store: Any, emit: Emit, allow_hosts: Sequence[str] = (), options: Any = None,
-               facts: Any = None) -> list[Outcome]:
+def assess_all(store: Store, emit: Emit, allow_hosts: Sequence[str] = (), options: AssessOptions | None = None,
+               facts: FactSheet | None = None) -> list[Outcome]:
     """Assess every portal with a complete current harvest; `facts` is an evaluator's FactSheet or None."""
     return _each(current_portals(store), emit, lambda profile: assess_step(
         store, profile, allow_hosts, options, facts=(facts.for_portal(profile["id"]) or None) if facts else None))
 
 
-def report_all(store: Any, out_dir: Path, emit: Emit, lang: str = "zh") -> list[Outcome]:
+def report_all(store: Store, out_dir: Path, emit: Emit, lang: str = "zh") -> list[Outcome]:
     """Write out_dir/<portal id>/ for every portal with a complete current harvest."""
     return _each(current_portals(store), emit, lambda profile: report_step(store, profile["id"], out_dir, lang))
 

@@ -192,7 +192,8 @@ def test_max_runtime_lets_the_running_job_finish(profiles, tmp_path):
     assert [h.datasets for h in Store(db).harvests("one")] == [ONE]
 
 
-def test_sigterm_interrupts_the_running_harvest_and_exits_143(packages, tmp_path):
+@pytest.mark.parametrize("mode", [(), ("--once",)], ids=["long-running", "once"])
+def test_sigterm_interrupts_the_running_harvest_and_exits_143(packages, tmp_path, mode):
     catalogue = catalogue_from_packages(packages)
     with FaultyCkanServer(catalogue, wire=WireFaults(slow_seconds=0.5)) as server:
         directory = tmp_path / "profiles"
@@ -201,7 +202,7 @@ def test_sigterm_interrupts_the_running_harvest_and_exits_143(packages, tmp_path
         (directory / "slow.yaml").write_text(json.dumps(profile))
         db = f"sqlite:///{tmp_path / 'odq.sqlite'}"
         store = Store(db)
-        process = _spawn("schedule", "--db", db, "--portals", "slow", *OFFLINE,
+        process = _spawn("schedule", *mode, "--db", db, "--portals", "slow", *OFFLINE,
                          env_extra={"ODQ_PROFILES": str(directory)})
         deadline = time.monotonic() + 120
         while not _running(store, "slow"):  # 12 pages of 0.5 s: the listing is well under way when it is stopped
