@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from odq.db_cli import db_app
 from odq.round_cli import round_app
+from odq.schedule_cli import schedule
 
 
 class _OdqGroup(TyperGroup):
@@ -41,6 +42,7 @@ portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_
 app.add_typer(portals_app, name="portals")
 app.add_typer(round_app, name="round")
 app.add_typer(db_app, name="db")
+app.command()(schedule)
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
@@ -546,7 +548,7 @@ def harvest(
 
 @app.command()
 def assess(
-    portal: Annotated[str, typer.Argument(help="Portal id (its current harvest is assessed).")],
+    portal: Annotated[str | None, typer.Argument(help="Portal id (its current harvest is assessed).")] = None,
     db: DbOption = None,
     allow_host: AllowOption = None,
     links: Annotated[bool, typer.Option(help="Check distribution links.")] = True,
@@ -557,6 +559,8 @@ def assess(
     rules_file: Annotated[Path | None, typer.Option("--rules", help="Override rule parameters (grace, windows, "
                                                     "thresholds) for this assessment: a YAML file shaped like "
                                                     "profiles/rules/odq-default.yaml, a reason per value.")] = None,
+    all_portals: Annotated[bool, typer.Option("--all", help="Every portal with a complete current harvest, one "
+                                              "line each; exit status 1 when one failed.")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the six families over the current harvest and score it under every indicator system."""
@@ -565,12 +569,17 @@ def assess(
     from odq.pipeline import assess_and_score, make_http
 
     rules = load_rules([rules_file] if rules_file else [])  # a bad file is a ProfileError: file, key, expectation
+    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample,
+                            rules=rules)
+    if all_portals or portal is None:
+        _one_or_all(portal, all_portals)
+        from odq.schedule_cli import assess_all_portals
+
+        return assess_all_portals(_store(db), allow_host or [], options, facts_file, json_output)
     facts = _portal_facts(facts_file, portal)
     store = _store(db)
     profile = _current_profile(store, portal)
     http = make_http(profile, allow_host or [])
-    options = AssessOptions(check_links=links, link_limit=link_limit, validate_files=files, file_sample=file_sample,
-                            rules=rules)
     try:
         with _progress(not json_output) as progress:
             assessment, scores = assess_and_score(store, profile, http, options, progress=progress, facts=facts)
@@ -593,19 +602,33 @@ def assess(
         out.print(f"{score['system_name']}: {verdict}", highlight=False)
 
 
+def _one_or_all(portal: str | None, all_portals: bool) -> None:
+    if portal and all_portals:
+        _fail("give a portal or --all, not both")
+    if not portal and not all_portals:
+        _fail("name a portal, or use --all")
+
+
 @app.command()
 def report(
-    portal: Annotated[str, typer.Argument(help="Portal id.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json.",
-                                                    callback=_output_option)],
+    portal: Annotated[str | None, typer.Argument(help="Portal id.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for index.html and report.json (with --all: "
+                                          "one directory per portal in it).", callback=_output_option)] = ...,
     db: DbOption = None,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    all_portals: Annotated[bool, typer.Option("--all", help="Every portal with a complete current harvest, into "
+                                              "DIR/<portal id>/; exit status 1 when one failed.")] = False,
 ) -> None:
     """Write the HTML and JSON report of a portal's current, assessed harvest."""
     from odq.pipeline import report as write
     from reports.model import ReportUnavailable
 
     _check_lang(lang)
+    if all_portals or portal is None:
+        _one_or_all(portal, all_portals)
+        from odq.schedule_cli import report_all_portals
+
+        return report_all_portals(_store(db), out_dir, lang)
     try:
         path = write(_store(db), portal, out_dir, lang=lang)
     except ReportUnavailable as exc:

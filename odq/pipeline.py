@@ -37,16 +37,26 @@ def harvest_many(
     ends every running harvest as interrupted at its next record."""
 
     def one(profile: dict[str, Any]) -> HarvestResult | Exception:
-        http = make_http(profile, allow_hosts)
-        try:
-            return run_harvest(profile, store, http, incremental=incremental, accept_empty=accept_empty, stop=stop)
-        except (Exception, HarvestStopped) as exc:  # one portal's failure must not stop the others
-            return exc
-        finally:
-            http.close()
+        return harvest_portal(profile, store, allow_hosts, incremental=incremental, accept_empty=accept_empty,
+                              stop=stop)
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="odq-harvest") as pool:
         return list(pool.map(one, profiles))
+
+
+def harvest_portal(
+    profile: dict[str, Any], store: Store, allow_hosts: list[str] | tuple[str, ...] = (), *,
+    incremental: bool = False, accept_empty: bool = False, stop: StopRequest | None = None,
+) -> HarvestResult | Exception:
+    """One portal of a run over many (`harvest --due/--all`, `schedule`): its own client; a failure, a refusal
+    (HarvestLocked) or a stop (HarvestStopped) comes back as the exception instead of stopping the others."""
+    http = make_http(profile, allow_hosts)
+    try:
+        return run_harvest(profile, store, http, incremental=incremental, accept_empty=accept_empty, stop=stop)
+    except (Exception, HarvestStopped) as exc:  # one portal's failure must not stop the others
+        return exc
+    finally:
+        http.close()
 
 
 def score_harvest(
