@@ -23,6 +23,7 @@ from odq.round_cli import round_app
 from reports.rounds.build import create_round
 from reports.rounds.evidence import evidence_for, write_evidence
 from tests.conftest import ckan_profile, real_fixture
+from tests.databases import BACKENDS, fresh_database
 from tests.reports.rounds.portals import SAMPLE_OPTIONS, fixture_bytes, harvest_file_portal
 from tests.reports.test_browser import PAYLOADS, VIEWPORT, artifacts
 
@@ -201,3 +202,23 @@ def test_the_page_is_offline_and_no_payload_runs(appeal, browser):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= VIEWPORT
     text = page.evaluate("document.body.textContent")
     assert PAYLOADS["title"] + PAYLOADS["img"] in text and FORMULA in text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_pinned_findings_and_records_read_back_on_both_databases(backend, tmp_path):
+    rows = [json.loads(line) for line in fixture_bytes("zhejiang.jsonl").decode("utf-8").splitlines() if line.strip()]
+    with fresh_database(backend, tmp_path) as url:
+        store = Store(url)
+        try:
+            harvest_file_portal(store, "zhejiang", "浙江数据开放", fixture_bytes("zhejiang.jsonl"), SAMPLE_OPTIONS)
+            create_round(store, "both", SYSTEM)
+            pack = evidence_for(store, "both", "zhejiang")
+        finally:
+            store.engine.dispose()
+    # None of the three sample rows has the 更新频率 (time_pl) the mapping reads: each is a finding.
+    assert [row["info"].get("time_pl") for row in rows] == [None, None, None]
+    undeclared = [f for f in pack.findings if f["measure_id"] == "frequency_declared_share"]
+    assert len(undeclared) == 3
+    assert sorted(pack.records[f["native_id"]]["raw"]["name"] for f in undeclared) == sorted(r["name"] for r in rows)
+    assert {json.dumps(pack.records[f["native_id"]]["raw"], sort_keys=True) for f in undeclared} == {
+        json.dumps(r, sort_keys=True) for r in rows}
