@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,21 +105,28 @@ def profiles_from_registry(registry_dir: Path) -> list[dict[str, Any]]:
     return profiles
 
 
-def write_profiles(profiles: list[dict[str, Any]], directory: Path, *, force: bool = False) -> WrittenProfiles:
-    """Write one YAML per profile; existing files are kept unless force, and an id or URL already used is skipped."""
+def write_profiles(profiles: list[dict[str, Any]], directory: Path, *, force: bool = False,
+                   also: Sequence[Path] = ()) -> WrittenProfiles:
+    """Write one YAML per profile; existing files are kept unless force, and an id or URL already used is skipped.
+
+    `also` are the other directories on the profile search path: a profile there with the same id would be
+    shadowed (or would shadow), and a hand-written one with the same URL is the same portal, so both are skipped.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     existing_ids: dict[str, Path] = {}
     hand_written_urls: dict[str, Path] = {}  # a portal profiled by hand is not imported a second time
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            data = load_yaml(path)
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            existing_ids.setdefault(str(data.get("id")), path)
-            if IMPORT_MARKER not in path.read_text(encoding="utf-8").split("\n", 1)[0]:
-                hand_written_urls.setdefault(_same_portal(str(data.get("url", ""))), path)
+    elsewhere: dict[str, Path] = {}  # ids profiled in another directory of the search path
+    for folder in [directory, *also]:
+        for path in sorted(Path(folder).glob("*.yaml")):
+            try:
+                data = load_yaml(path)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                (existing_ids if folder == directory else elsewhere).setdefault(str(data.get("id")), path)
+                if IMPORT_MARKER not in path.read_text(encoding="utf-8").split("\n", 1)[0]:
+                    hand_written_urls.setdefault(_same_portal(str(data.get("url", ""))), path)
     report = WrittenProfiles()
     for profile in profiles:
         target = directory / f"{profile['id']}.yaml"
@@ -128,8 +136,11 @@ def write_profiles(profiles: list[dict[str, Any]], directory: Path, *, force: bo
             report.skipped[profile["id"]] = f"{target.name} exists (use force to overwrite)"
         elif other_id is not None and other_id != target:
             report.skipped[profile["id"]] = f"id already used by {other_id.name}"
+        elif profile["id"] in elsewhere:
+            report.skipped[profile["id"]] = f"id already used by {elsewhere[profile['id']]}"
         elif other_url is not None and other_url != target:
-            report.skipped[profile["id"]] = f"the same portal URL is profiled in {other_url.name}"
+            shown = other_url.name if other_url.parent == directory else str(other_url)
+            report.skipped[profile["id"]] = f"the same portal URL is profiled in {shown}"
         else:
             header = (f"# {profile['name']}: {IMPORT_MARKER} (github.com/nju-websoft/CNPDS).\n"
                       "# Not checked against a real response: review the notes before relying on it.\n")

@@ -488,19 +488,25 @@ class Store:
                 data["raw"] = unpack(row[1]) if with_raw else None
                 yield DatasetRecord.from_dict(data)
 
-    def documents(self, harvest_id: int, native_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The stored record documents (without raw) of some datasets of a harvest."""
+    def documents(self, harvest_id: int, native_ids: Iterable[str], *,
+                  with_raw: bool = False) -> dict[str, dict[str, Any]]:
+        """The stored record documents of some datasets of a harvest (with_raw: and the native JSON as "raw")."""
         ids = list(native_ids)
         found: dict[str, dict[str, Any]] = {}
+        raw = [RecordBlobRow.raw] if with_raw else []
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
                 rows = conn.execute(
-                    select(HarvestRecordRow.native_id, RecordBlobRow.document)
+                    select(HarvestRecordRow.native_id, RecordBlobRow.document, *raw)
                     .join(RecordBlobRow, HarvestRecordRow.record_hash == RecordBlobRow.hash)
                     .where(HarvestRecordRow.harvest_id == harvest_id,
                            HarvestRecordRow.native_id.in_(ids[start : start + 500]))
                 )
-                found.update({native_id: unpack(document) for native_id, document in rows})
+                for row in rows:
+                    document = unpack(row[1])
+                    if with_raw:
+                        document["raw"] = unpack(row[2])
+                    found[row[0]] = document
         return found
 
 

@@ -38,7 +38,8 @@ class _OdqGroup(TyperGroup):
 app = typer.Typer(help="odq — harvest, assess, score and report government open-data portals.",
                   no_args_is_help=True, add_completion=False, cls=_OdqGroup,
                   pretty_exceptions_show_locals=False)
-portals_app = typer.Typer(help="Portal profiles (profiles/portals/*.yaml).", no_args_is_help=True)
+portals_app = typer.Typer(help="Portal profiles: --profiles DIR, ODQ_PROFILES, the user directory, then the "
+                          "shipped ones.", no_args_is_help=True)
 app.add_typer(portals_app, name="portals")
 app.add_typer(round_app, name="round")
 app.add_typer(db_app, name="db")
@@ -60,6 +61,21 @@ def _fail(message: str, code: int = 2) -> None:
     for line in message.splitlines() or [""]:  # a profile with several problems: one line each
         err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     raise typer.Exit(code)
+
+
+@app.callback()
+def _root(
+    profiles: Annotated[list[str] | None, typer.Option(
+        "--profiles", help="A directory of portal profiles searched before ODQ_PROFILES, the user directory "
+        "($XDG_CONFIG_HOME/odq/profiles) and the shipped ones (repeatable, or an os.pathsep-separated list).")] = None,
+) -> None:
+    """odq — harvest, assess, score and report government open-data portals."""
+    from odq.profile_dirs import explicit_dirs
+
+    try:
+        explicit_dirs(profiles or [])
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 # -- errors a user can cause, worded once ---------------------------------------------------------
@@ -318,39 +334,35 @@ def demo(
 
 @portals_app.command("list")
 def portals_list(json_output: JsonOption = False) -> None:
-    """List the portal profiles shipped in profiles/portals."""
-    from harvester.profiles import ProfileError, load_portal, portal_profile_paths
+    """List the portal profiles on the search path, each with the directory it comes from and what it shadows."""
+    from odq.profile_dirs import listing
 
-    rows = []
-    for path in portal_profile_paths():
-        try:
-            profile = load_portal(path)
-            rows.append({k: profile.get(k) for k in ("id", "name", "level", "region", "software", "url")}
-                        | {"verified": profile.get("verified", True)})
-        except ProfileError as exc:
-            rows.append({"id": path.stem, "error": str(exc)})
+    rows = listing()
     if json_output:
         _print_json(rows)
         return
-    table = Table("id", "name", "level", "software", "url", "verified")
+    table = Table("id", "name", "level", "software", "url", "verified", "from")
     for row in rows:
+        where = f"{row['origin']} {row['directory']}"
+        where += "".join(f"\n(shadows {s['origin']} {s['path']})" for s in row["shadows"])
         table.add_row(escape(row["id"]), escape(row.get("name") or f"{row.get('error')}"), row.get("level"),
-                      row.get("software"), row.get("url"), str(row.get("verified", "")))
+                      row.get("software"), escape(row.get("url") or ""), str(row.get("verified", "")), escape(where))
     out.print(table)
 
 
 @portals_app.command("validate")
 def portals_validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Profile files (default: all in profiles/portals).")]
-    = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Profile files (default: every one on the search "
+                                                   "path).")] = None,
 ) -> None:
     """Validate portal profiles against the schema; errors name the file, the key and what was expected."""
     from harvester.adapters import adapter_class
     from harvester.http import Http
-    from harvester.profiles import ProfileError, load_portal, portal_profile_paths
+    from harvester.profiles import ProfileError, load_portal
+    from odq.profile_dirs import every_profile_path
 
     failures = 0
-    targets = paths or portal_profile_paths()
+    targets = paths or every_profile_path()
     http = Http()  # adapters check their options when built; nothing is fetched
     for path in targets:
         try:
@@ -371,8 +383,9 @@ def portals_validate(
 def portals_import_cnpds(
     registry: Annotated[Path, typer.Argument(help="The CNPDS registry folder (portals.json, curl.json, "
                                              "name_mapping.json).")],
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write profiles (default: "
-                                                 "profiles/portals).", callback=_output_option)] = None,
+    out_dir: Annotated[Path | None, typer.Option("--to", "--out", help="Where to write profiles (default: the "
+                                                 "user directory, $XDG_CONFIG_HOME/odq/profiles).",
+                                                 callback=_output_option)] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing profiles with the same id (hand-written ones "
                                         "included).")] = False,
     json_output: JsonOption = False,
@@ -380,7 +393,7 @@ def portals_import_cnpds(
     """Turn the CNPDS registry of Chinese portals into portal profiles (verified: false until checked)."""
     from harvester.cnpds import profiles_from_registry, write_profiles
     from harvester.profiles import ProfileError
-    from profiles import PROFILES_DIR
+    from odq.profile_dirs import import_target, other_dirs
 
     try:
         profiles = profiles_from_registry(registry)
@@ -388,26 +401,27 @@ def portals_import_cnpds(
         _fail(f"cannot read the registry in {registry}: {exc}")
     if force:
         err.print("[yellow]--force: existing profiles with the same id are overwritten[/]")
-    written = write_profiles(profiles, out_dir or PROFILES_DIR / "portals", force=force)
+    target = import_target(out_dir)
+    written = write_profiles(profiles, target, force=force, also=other_dirs(target))
     if json_output:
-        _print_json({"profiles": len(profiles), "written": [str(p) for p in written.written],
-                     "skipped": written.skipped})
+        _print_json({"profiles": len(profiles), "directory": str(target),
+                     "written": [str(p) for p in written.written], "skipped": written.skipped})
         return
-    err.print(f"{len(profiles)} portals in the registry: {len(written.written)} profiles written, "
-              f"{len(written.skipped)} left alone", highlight=False)
+    err.print(f"{len(profiles)} portals in the registry: {len(written.written)} profiles written to "
+              f"{escape(str(target))}, {len(written.skipped)} left alone", highlight=False)
     for portal_id, reason in list(written.skipped.items())[:20]:
         err.print(f"  · {escape(portal_id)}: {escape(reason)}", highlight=False)
 
 
 @app.command()
 def harvest(
-    portal: Annotated[str | None, typer.Argument(help="A portal id from profiles/portals, or the path of a profile.")]
-    = None,
+    portal: Annotated[str | None, typer.Argument(help="A portal id on the profile search path, or the path of a "
+                                                 "profile.")] = None,
     db: DbOption = None,
     allow_host: AllowOption = None,
     incremental: Annotated[bool, typer.Option(help="Ask only for what changed since the last harvest.")] = False,
     due: Annotated[bool, typer.Option("--due", help="Harvest every profile whose cron schedule is due.")] = False,
-    all_portals: Annotated[bool, typer.Option("--all", help="Harvest every profile in profiles/portals.")] = False,
+    all_portals: Annotated[bool, typer.Option("--all", help="Harvest every profile on the search path.")] = False,
     workers: Annotated[int, typer.Option(help="Portals harvested at once with --due/--all.")] = 4,
     accept_empty: Annotated[bool, typer.Option("--accept-empty", help="Let an empty listing become current although "
                                                "the last complete harvest had datasets (the portal really "
@@ -424,7 +438,7 @@ def harvest(
     import signal
     from contextlib import suppress
 
-    from harvester.profiles import ProfileError, find_portal, load_portal, portal_profile_paths
+    from harvester.profiles import ProfileError, find_portal
     from harvester.run import HarvestLocked, HarvestStopped, StopRequest, run_harvest
     from odq.pipeline import harvest_many, make_http
 
@@ -478,12 +492,13 @@ def harvest(
             if portal:
                 _fail("give a portal or --due/--all, not both")
             from harvester.schedule import is_due
+            from odq.profile_dirs import winning_entries
 
-            try:
-                profiles = [load_portal(p) for p in portal_profile_paths()]
-                chosen = [p for p in profiles if all_portals or is_due(p, store)]
-            except ProfileError as exc:
-                _fail(str(exc))
+            entries = winning_entries()  # a profile in --profiles or the user directory shadows a shipped one
+            broken = [e.error for e in entries if e.error]
+            if broken:
+                _fail("\n".join(broken))
+            chosen = [e.profile for e in entries if e.profile and (all_portals or is_due(e.profile, store))]
             results = harvest_many(chosen, store, allow_host or [], workers=workers, incremental=incremental,
                                    accept_empty=accept_empty, stop=stop)
             summary = [r.to_dict() if not isinstance(r, BaseException) else

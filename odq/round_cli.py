@@ -170,3 +170,27 @@ def export(
     if out_file.suffix.lower() not in (".xlsx", ".json"):
         _fail(f"--out: expected a .xlsx or .json file, got {out_file.name!r}")
     print(write_export(_results(db, name), out_file, lang).resolve())
+
+
+@round_app.command("evidence")
+def evidence(
+    name: Annotated[str, typer.Argument(help="Round name.")],
+    portal: Annotated[str, typer.Argument(help="Portal id, as the round pinned it.")],
+    out: Annotated[Path, typer.Option("--out", help="A folder, or a .zip file, for the evidence pack.")],
+    lang: Annotated[str, typer.Option(help="Language of index.html and the CSV's finding texts: zh or en.")] = "zh",
+    db: DbOption = None,
+) -> None:
+    """Write a portal's evidence pack for appeals: every finding of the round with the dataset's landing URL, the
+    record as harvested, the harvest time, the rule and the values; the evaluator's facts with their evidence."""
+    from reports.rounds.evidence import NotInRound, evidence_for, write_evidence
+    from reports.rounds.store import UnknownRound
+
+    if lang not in ("zh", "en"):
+        _fail(f"--lang: expected zh or en, got {lang!r}")
+    if out.exists() and out.is_file() and out.suffix.lower() != ".zip":
+        _fail(f"--out {out}: is a file; give a folder or a .zip file")
+    try:
+        pack = evidence_for(_store(db), name, portal)
+    except (UnknownRound, NotInRound) as exc:
+        _fail(str(exc))
+    print(write_evidence(pack, out, lang).resolve())

@@ -7,6 +7,7 @@ is written as a string cell (with Excel's quote-prefix style), so it stays text 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,27 +156,31 @@ def _set(cell: Any, value: Any) -> None:
         cell.value = value
 
 
-def _write_xlsx(rows: list[dict[str, Any]], columns: list[str], out: Path, metadata: ExportMetadata) -> None:
-    from openpyxl import Workbook
+def header_style() -> tuple[Any, Any, Any]:
     from openpyxl.styles import Alignment, Font, PatternFill
+
+    return (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor=HEADER_FILL),
+            Alignment(wrap_text=True, vertical="top"))
+
+
+def fill_sheet(sheet: Any, rows: list[dict[str, Any]], columns: list[str], *,
+               number_format: Callable[[str], str | None] = _number_format, frozen_columns: int = 0) -> None:
+    """A table an evaluator can work with: a styled, wrapped header row, numbers as numbers in a format, column
+    widths from the content (CJK counted double), the header and the first `frozen_columns` frozen, a filter."""
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "scores"
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor=HEADER_FILL)
+    font, fill, alignment = header_style()
     for number, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=number)
         _set(cell, column)
-        cell.font, cell.fill = header_font, header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    widths = [min(MAX_COLUMN_WIDTH, max(8, _display_width(c) // 2 + 2)) for c in columns]
+        cell.font, cell.fill, cell.alignment = font, fill, alignment
+    widths = [min(MAX_COLUMN_WIDTH, max(8, _display_width(c) // 2 + 2)) for c in columns]  # the header wraps
     for row_number, row in enumerate(rows, start=2):
         for number, column in enumerate(columns, start=1):
             value = row.get(column)
             cell = sheet.cell(row=row_number, column=number)
             _set(cell, value)
-            pattern = _number_format(column)
+            pattern = number_format(column)
             if pattern and isinstance(value, int | float) and not isinstance(value, bool):
                 cell.number_format = pattern
             if value is not None:
@@ -183,33 +188,47 @@ def _write_xlsx(rows: list[dict[str, Any]], columns: list[str], out: Path, metad
     for number, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
     sheet.row_dimensions[1].height = 45
-    sheet.freeze_panes = sheet.cell(row=2, column=min(FROZEN_COLUMNS, max(1, len(columns))) + 1)
+    sheet.freeze_panes = sheet.cell(row=2, column=min(frozen_columns, max(0, len(columns) - 1)) + 1)
     if columns:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
 
-    about = workbook.create_sheet("metadata")
-    entries: list[tuple[str, Any]] = [
+
+def fill_metadata(sheet: Any, metadata: ExportMetadata, entries: list[tuple[str, Any]] = ()) -> None:
+    """The metadata sheet: system, level, round, harvest times, odq version (plus `entries`), then a table of
+    the harvests used, one row per portal."""
+    from openpyxl.styles import Font
+
+    harvested = [h["harvested_at"] for h in metadata.harvests if h.get("harvested_at")]
+    lines: list[tuple[str, Any]] = [
         ("system", metadata.system_id), ("system name", metadata.system_name), ("level", metadata.level),
-        ("round", metadata.round_name), ("portals", len(rows)), ("odq version", metadata.odq_version),
+        ("round", metadata.round_name), *entries, ("odq version", metadata.odq_version),
         ("generated at (UTC)", metadata.generated_at),
-        ("harvests from (UTC)", min((h["harvested_at"] for h in metadata.harvests if h.get("harvested_at")),
-                                    default=None)),
-        ("harvests to (UTC)", max((h["harvested_at"] for h in metadata.harvests if h.get("harvested_at")),
-                                  default=None)),
+        ("harvests from (UTC)", min(harvested, default=None)), ("harvests to (UTC)", max(harvested, default=None)),
         ("note", "text that looks like a formula is stored as text; ranks use competition ranking (并列 ties)"),
     ]
-    for row_number, (key, value) in enumerate(entries, start=1):
-        _set(about.cell(row=row_number, column=1), key)
-        about.cell(row=row_number, column=1).font = Font(bold=True)
-        _set(about.cell(row=row_number, column=2), value)
-    start = len(entries) + 2
+    for row_number, (key, value) in enumerate(lines, start=1):
+        _set(sheet.cell(row=row_number, column=1), key)
+        sheet.cell(row=row_number, column=1).font = Font(bold=True)
+        _set(sheet.cell(row=row_number, column=2), value)
+    start = len(lines) + 2
+    font, fill, _alignment = header_style()
     for number, name in enumerate(("portal_id", "harvest_id", "harvested_at (UTC)"), start=1):
-        cell = about.cell(row=start, column=number)
+        cell = sheet.cell(row=start, column=number)
         _set(cell, name)
-        cell.font, cell.fill = header_font, header_fill
+        cell.font, cell.fill = font, fill
     for offset, harvest in enumerate(metadata.harvests, start=1):
         for number, key in enumerate(("portal_id", "harvest_id", "harvested_at"), start=1):
-            _set(about.cell(row=start + offset, column=number), harvest.get(key))
-    about.column_dimensions["A"].width, about.column_dimensions["B"].width = 24, 60
-    about.column_dimensions["C"].width = 24
+            _set(sheet.cell(row=start + offset, column=number), harvest.get(key))
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 24, 60
+    sheet.column_dimensions["C"].width = 24
+
+
+def _write_xlsx(rows: list[dict[str, Any]], columns: list[str], out: Path, metadata: ExportMetadata) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "scores"
+    fill_sheet(sheet, rows, columns, frozen_columns=FROZEN_COLUMNS)
+    fill_metadata(workbook.create_sheet("metadata"), metadata, [("portals", len(rows))])
     workbook.save(out)

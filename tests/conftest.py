@@ -39,6 +39,24 @@ def reference_fixture(*parts: str) -> Path:
     return _fixture("reference", parts)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_operator_profiles(tmp_path_factory):
+    """The tester's own profile directories (ODQ_PROFILES, ~/.config/odq/profiles) never leak into a test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+        patch.delenv("ODQ_PROFILES", raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_profile_dirs():
+    """`odq --profiles DIR` sets the search path for the process; a test's setting ends with the test."""
+    yield
+    from profiles import use_profile_dirs
+
+    use_profile_dirs(())
+
+
 @pytest.fixture
 def store(tmp_path):
     from harvester.store import Store

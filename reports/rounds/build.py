@@ -14,6 +14,7 @@ from typing import Any
 from checks.assess import AssessOptions
 from checks.facts import FactSheet, load_facts
 from checks.measures import MAX_FINDINGS_PER_MEASURE
+from checks.registry import registry
 from checks.results import Results
 from checks.scoring import load_system, score
 from harvester.encoding import detect_encoding
@@ -113,6 +114,8 @@ def _entry(store: Store, system: dict[str, Any], portal_id: str, row: Any, profi
                         group=portal_group(profile, level), region=profile.get("region"), status="not-evaluated")
     portal_facts = sheet.for_portal(portal_id) if sheet is not None else []
     entry.facts = [f.provenance() for f in portal_facts]
+    # For its evidence pack: the portal's address, and (below, once read) every finding the round saw.
+    entry.address, entry.all_findings = {k: profile.get(k) for k in ("url", "software")}, []
     if row is None:
         entry.reason = "never-harvested"
         return entry
@@ -136,7 +139,9 @@ def _entry(store: Store, system: dict[str, Any], portal_id: str, row: Any, profi
         return entry
     entry.score = result
     entry.measures = [_measure(m) for m in measures]
-    entry.findings = _finding_types(Results(store).findings(harvest.id))
+    findings = Results(store).findings(harvest.id)
+    entry.findings = _finding_types(findings)
+    entry.all_findings = [_pinned_finding(f) for f in findings]
     if not result.get("applicable"):
         entry.reason = "not-applicable"
     elif result.get("composite") is None:
@@ -148,9 +153,20 @@ def _entry(store: Store, system: dict[str, Any], portal_id: str, row: Any, profi
 
 def _measure(measure: dict[str, Any]) -> dict[str, Any]:
     detail = measure.get("detail") or {}
+    spec = registry().get(measure["measure_id"])
+    # The rule's constants as they were when the round was made: an appeal reads them from the round.
+    parameters = [{"name": p.name, "value": p.value, "source": p.source, "note": p.note, "note_zh": p.note_zh}
+                  for p in spec.parameters] if spec is not None else []
     return {"measure_id": measure["measure_id"], "family": measure["family"], "value": measure["value"],
             "unit": detail.get("unit"), "good": detail.get("good"), "title_zh": detail.get("title_zh"),
-            "title_en": detail.get("title_en"), "applicable": detail.get("applicable"), "failed": detail.get("failed")}
+            "title_en": detail.get("title_en"), "applicable": detail.get("applicable"), "failed": detail.get("failed"),
+            "point": detail.get("point"), "parameters": parameters}
+
+
+def _pinned_finding(finding: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: finding.get(k) for k in ("family", "measure_id", "native_id", "title", "message")}
+    kept.update({k: finding[k] for k in ("code", "values") if finding.get(k) is not None})
+    return kept
 
 
 def _finding_types(findings: list[dict[str, Any]]) -> dict[str, Any]:

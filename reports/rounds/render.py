@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from reports import charts, messages
-from reports.export import HEADER_FILL, MAX_COLUMN_WIDTH, _display_width, _set
+from reports.export import ExportMetadata, fill_metadata, fill_sheet
 from reports.render import finding_html, number, raw, web_url
 from reports.rounds.build import REASONS
 from reports.rounds.results import RoundResults
@@ -208,52 +208,64 @@ def sheets(results: RoundResults, lang: str = "zh") -> dict[str, list[dict[str, 
             "problems": problems, "not-evaluated": missing, "odq-defaults": defaults, "samples": samples}
 
 
+# Columns kept in view while scrolling right: level, rank, rank label, portal id and name on the ranking.
+FROZEN_COLUMNS = {"ranking": 5, "improved": 3, "not-evaluated": 3, "tiers": 2, "samples": 2, "excellence": 1,
+                  "problems": 1}
+
+
+def number_formats(lang: str) -> Callable[[str], str | None]:
+    """How a round sheet shows each numeric column: indices to four places, shares and rates as percentages."""
+    L = LABELS[lang]
+    exact = {L["composite"]: "0.0000", L["previous_composite"]: "0.0000", L["change"]: "+0.0000;-0.0000;0.0000",
+             L["share"]: "0.0%", L["rate"]: "0.0%", L["total"]: "0.00", L["maximum"]: "0.00", L["min"]: "0.00",
+             L["rank"]: "0", L["previous_rank"]: "0", L["rank_change"]: "+0;-0;0", L["count"]: "0",
+             L["portals"]: "0", L["good"]: "0", L["failing"]: "0", L["datasets"]: "#,##0",
+             L["links_checked"]: "#,##0", L["files_validated"]: "#,##0"}
+
+    def pattern(column: str) -> str | None:
+        if column in exact:
+            return exact[column]
+        if column.endswith(f"({L['points']})"):
+            return "0.00"
+        if column.endswith(f" {L['score']}"):
+            return "0.0000"
+        if column.endswith(f" {L['rate']}"):
+            return "0.0%"
+        return None
+
+    return pattern
+
+
 def write_xlsx(results: RoundResults, out: Path, lang: str = "zh") -> Path:
-    """One sheet per table, styled headers, frozen header row, filters; every text cell a string, never a formula."""
+    """One sheet per table (styled header, frozen panes, filters, widths, numbers as numbers in a format, every
+    text cell a string, never a formula), and a metadata sheet: system, levels, round, harvest times, odq version."""
+    from datetime import UTC, datetime
+
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     out.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor=HEADER_FILL)
+    pattern = number_formats(lang)
     for title, rows in sheets(results, lang).items():
-        sheet = workbook.create_sheet(title)
         columns: list[str] = []
         for row in rows:
             columns.extend(c for c in row if c not in columns)
-        widths = [max(8, _display_width(c) + 2) for c in columns]
-        for number_, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=1, column=number_)
-            _set(cell, column)
-            cell.font, cell.fill = header_font, header_fill
-        for row_number, row in enumerate(rows, start=2):
-            for number_, column in enumerate(columns, start=1):
-                value = row.get(column)
-                _set(sheet.cell(row=row_number, column=number_), value)
-                if value is not None:
-                    widths[number_ - 1] = max(widths[number_ - 1], _display_width(value) + 2)
-        for number_, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(number_)].width = min(MAX_COLUMN_WIDTH, width)
-        sheet.freeze_panes = "A2"
-        if columns:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
-    about = workbook.create_sheet("metadata")
+        fill_sheet(workbook.create_sheet(title), rows, columns, number_format=pattern,
+                   frozen_columns=FROZEN_COLUMNS.get(title, 0))
     methodology = results.methodology
     facts = methodology.facts or {}
-    entries: list[tuple[str, Any]] = [
-        ("round", results.name), ("system", results.system_id), ("system name", results.system_name),
+    harvests = [{"portal_id": s["portal_id"], "harvest_id": s["harvest_id"], "harvested_at": s["harvested_at"]}
+                for s in methodology.samples if s.get("harvest_id") is not None]
+    metadata = ExportMetadata(system_id=results.system_id, system_name=results.system_name,
+                              level=", ".join(level.level for level in results.levels) or None,
+                              round_name=results.name, harvests=harvests, odq_version=results.odq_version,
+                              generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    fill_metadata(workbook.create_sheet("metadata"), metadata, [
         ("created at (UTC)", results.created_at), ("previous round", results.previous_round),
-        ("portals", results.portals), ("evaluated", results.evaluated), ("odq version", results.odq_version),
-        ("facts file", facts.get("file")), ("facts sha256", facts.get("sha256")),
-        ("note", "text that looks like a formula is stored as text; ranks use competition ranking (并列 ties)"),
-    ]
-    for row_number, (key, value) in enumerate(entries, start=1):
-        _set(about.cell(row=row_number, column=1), key)
-        about.cell(row=row_number, column=1).font = Font(bold=True)
-        _set(about.cell(row=row_number, column=2), value)
-    about.column_dimensions["A"].width, about.column_dimensions["B"].width = 22, 70
+        ("portals", results.portals), ("evaluated", results.evaluated), ("facts file", facts.get("file")),
+        ("facts sha256", facts.get("sha256")),
+    ])
     workbook.save(out)
     return out
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, insert, select
+import orjson
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from harvester.store import Base, JSONDocument, Store, utcnow
+from harvester.store import Base, JSONDocument, Store, pack, unpack, utcnow
 
 
 class RoundRow(Base):
@@ -47,6 +48,24 @@ class RoundPortalRow(Base):
     facts: Mapped[list] = mapped_column(JSONDocument)  # the evaluator's facts for this portal, with provenance
 
 
+class RoundEvidenceRow(Base):
+    """What a portal's evidence pack needs beyond the round's numbers, as the round saw it: every finding (a
+    re-assessment of the same harvest replaces the harvest's findings, never these) and the portal's address.
+    One compressed list per portal keeps a round cheap."""
+
+    __tablename__ = "round_evidence"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    portal_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    portal: Mapped[dict] = mapped_column(JSONDocument)  # url and software of the profile the harvest used
+    findings: Mapped[bytes] = mapped_column(LargeBinary)  # zstd(orjson(list of finding dicts))
+
+
+@dataclass(slots=True)
+class PinnedEvidence:
+    portal: dict[str, Any]
+    findings: list[dict[str, Any]]
+
+
 
 
 class RoundExists(ValueError):
@@ -75,6 +94,9 @@ class PortalEntry:
     measures: list[dict[str, Any]] = field(default_factory=list)
     findings: dict[str, Any] = field(default_factory=dict)
     facts: list[dict[str, Any]] = field(default_factory=list)
+    # Written with the round, read only by RoundStore.evidence (evidence packs); None = not kept.
+    all_findings: list[dict[str, Any]] | None = None
+    address: dict[str, Any] = field(default_factory=dict)  # url and software of the portal's profile
 
     @property
     def evaluated(self) -> bool:
@@ -121,7 +143,19 @@ class RoundStore:
                 conn.execute(insert(RoundPortalRow), [
                     {"round_id": round_id, **{c: getattr(p, c) for c in _ENTRY_COLUMNS}} for p in portals
                 ])
+            kept = [{"round_id": round_id, "portal_id": p.portal_id, "portal": p.address,
+                     "findings": pack(orjson.dumps(p.all_findings))} for p in portals if p.all_findings is not None]
+            if kept:
+                conn.execute(insert(RoundEvidenceRow), kept)
         return self.get_by_id(round_id)
+
+    def evidence(self, round_id: int, portal_id: str) -> PinnedEvidence | None:
+        """Every finding of one portal and its address, as pinned by the round; None when the round did not keep
+        them (a round made before evidence packs, or a portal without an assessed harvest)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(RoundEvidenceRow.portal, RoundEvidenceRow.findings).where(
+                RoundEvidenceRow.round_id == round_id, RoundEvidenceRow.portal_id == portal_id)).first()
+        return None if row is None else PinnedEvidence(portal=dict(row[0] or {}), findings=unpack(row[1]))
 
     def names(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -52,7 +52,7 @@ def test_head_is_the_newest_revision_file():
 
     config = Config()
     config.set_main_option("script_location", str(schema.VERSIONS.parent))
-    assert ScriptDirectory.from_config(config).get_current_head() == schema.HEAD == "0002"
+    assert ScriptDirectory.from_config(config).get_current_head() == schema.HEAD == "0003"
 
 
 def test_landed_store_is_refused_in_one_line_then_upgrades_in_place(tmp_path):
@@ -65,7 +65,7 @@ def test_landed_store_is_refused_in_one_line_then_upgrades_in_place(tmp_path):
 
     upgraded = odq("db", "upgrade", "--db", url, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "revision none → 0002" in upgraded.stdout
+    assert "revision none → 0003" in upgraded.stdout
     assert odq("db", "current", "--db", url, cwd=tmp_path).stdout.strip().endswith("(up to date)")
 
     assert counts(url) == LANDED_COUNTS  # nothing lost
@@ -125,7 +125,7 @@ def test_unknown_and_older_revisions_are_refused(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'older.sqlite'}"
     upgrade(make_engine(url), "0001")
-    with pytest.raises(SchemaError, match=r"has schema revision 0001; this odq needs 0002: run `odq db upgrade"):
+    with pytest.raises(SchemaError, match=r"has schema revision 0001; this odq needs 0003: run `odq db upgrade"):
         Store(url)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -148,7 +148,7 @@ def test_fresh_store_is_built_by_the_migrations_and_matches_the_models(backend, 
     with fresh_database(backend, tmp_path) as url:
         store = Store(url)
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
             differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert differences == []
         if backend == "postgresql":
@@ -181,7 +181,7 @@ def test_landed_rows_on_postgresql_upgrade_in_place(tmp_path):
                     write.execute(insert(table), rows)
             write.execute(text("SELECT setval('harvests_id_seq', (SELECT max(id) FROM harvests))"))
         done = upgrade(target)
-        assert (done.before, done.after) == ("0001", "0002")
+        assert (done.before, done.after) == ("0001", "0003")
         assert counts(url) == LANDED_COUNTS
         store = Store(url)
         assert store.current_harvest(PORTAL).datasets == 320

@@ -77,7 +77,7 @@ def test_xlsx_is_one_an_evaluator_can_use_and_keeps_formulas_as_text(hostile):
     title is a text cell with no visible apostrophe (the CSV keeps the apostrophe: it has no cell types)."""
     store, directory = hostile["store"], hostile["dir"]
     rows = league_rows(store, "cstc2019-website", "city")
-    hostile_row = {"portal": FORMULA, "note": "+1-2", "ok": "plain", "number": 0.5}
+    hostile_row = {"portal": FORMULA, "note": "+1-2", "ok": "plain", "number": 0.5, "calc": "=1+1"}
     path = write_export([*rows, hostile_row], directory / "scores.xlsx",
                         metadata=export_metadata("cstc2019-website", "city", rows))
     workbook = load_workbook(path)
@@ -102,6 +102,8 @@ def test_xlsx_is_one_an_evaluator_can_use_and_keeps_formulas_as_text(hostile):
     with zipfile.ZipFile(path) as archive:  # no formula element anywhere in the sheet
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
     assert any(c.value == 0.5 and c.data_type == "n" for c in cells)
+    (calc,) = [c for c in cells if c.value == "=1+1"]  # read back: a string with a quote prefix, not a formula
+    assert calc.data_type == "s" and calc.quotePrefix
 
     about = {row[0].value: row[1].value for row in workbook["metadata"].iter_rows() if row[0].value}
     assert about["system"] == "cstc2019-website" and about["level"] == "city"

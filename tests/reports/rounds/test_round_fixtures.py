@@ -220,13 +220,18 @@ def test_the_cli_creates_lists_shows_reports_and_exports(rounds, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "round.xlsx")
     sheet = book["ranking"]
     header = [c.value for c in sheet[1]]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.freeze_panes == "F2" and sheet.auto_filter.ref.startswith("A1:")
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     assert [(r["portal_id"], r["名次"], r["并列"]) for r in rows[:3]] == [
         ("bagui", 1, "并列第1名"), ("guangxi", 1, "并列第1名"), ("beijing", 3, "第3名")]
     assert isinstance(rows[0]["综合指数"], float)
+    assert sheet.cell(row=2, column=header.index("综合指数") + 1).number_format == "0.0000"
     about = {row[0].value: row[1].value for row in book["metadata"].iter_rows()}
-    assert about["round"] == "2021-H1" and about["system"] == SYSTEM
+    assert about["round"] == "2021-H1" and about["system"] == SYSTEM and about["level"] == "province"
+    harvested = sorted(rounds["store"].harvest(h).started_at.isoformat(timespec="seconds")
+                       for h in rounds["first_harvests"].values())
+    assert (about["harvests from (UTC)"], about["harvests to (UTC)"]) == (harvested[0], harvested[-1])
+    assert about["odq version"]
 
 
 def test_facts_are_pinned_with_the_round(rounds, tmp_path):

@@ -3,6 +3,7 @@ pinyin order (重庆 is chong), most improved, 优良率 per group and indicator
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 
 import openpyxl
@@ -136,6 +137,7 @@ def test_hostile_names_are_escaped_in_the_page(current, previous, lang):
 
 
 def test_xlsx_keeps_formula_text_as_text(current, tmp_path):
+    current.portals.append(entry("calc", "=1+1", result(0.3, 0.3, 0.3), "-2+3", level="city"))
     path = write_xlsx(round_results(current), tmp_path / "round.xlsx", lang="en")
     book = openpyxl.load_workbook(path)
     sheet = book["ranking"]
@@ -146,3 +148,24 @@ def test_xlsx_keeps_formula_text_as_text(current, tmp_path):
     assert evil["Group"].value == FORMULA and evil["Group"].data_type == "s"  # text, never a formula
     assert all(r["Composite index"].data_type == "n" for r in rows)
     assert set(book.sheetnames) >= {"ranking", "tiers", "excellence", "problems", "not-evaluated", "metadata"}
+    calc = next(r for r in rows if r["portal_id"].value == "calc")
+    # Read back: a string cell holding "=1+1" exactly (no apostrophe shown), kept text by Excel's quote prefix.
+    assert calc["Portal"].value == "=1+1" and calc["Portal"].data_type == "s" and calc["Portal"].quotePrefix
+    assert calc["Group"].value == "-2+3" and calc["Group"].data_type == "s"
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("'")] == []
+    with zipfile.ZipFile(path) as archive:
+        sheets_xml = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets_xml and all("<f>" not in xml for xml in sheets_xml)  # no formula anywhere in the workbook
+    assert calc["Composite index"].number_format == "0.0000" and calc["Rank"].data_type == "n"
+    assert sheet.freeze_panes == "F2"  # level, rank, rank label, portal id and name stay in view
+    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("17324D") and sheet["A1"].alignment.wrap_text
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(row=1, column=len(header)).column_letter}{len(rows) + 1}"
+    tiers = book["tiers"]
+    tier_header = [c.value for c in tiers[1]]
+    share = tiers.cell(row=2, column=tier_header.index("Share") + 1)
+    assert share.data_type == "n" and share.number_format == "0.0%"
+    about = {row[0].value: row[1].value for row in book["metadata"].iter_rows() if row[0].value}
+    assert about["round"] == "2021" and about["system"] == "cstc2019-website" and about["odq version"] == "test"
+    assert about["harvests from (UTC)"] == about["harvests to (UTC)"] == "2021-06-01T00:00:00"
+    assert about["created at (UTC)"] == "2021-07-01T00:00:00"
