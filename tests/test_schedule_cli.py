@@ -19,6 +19,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from checks.results import Results
 from harvester.schedule import last_due_time
 from harvester.store import HarvestRow, Store
 from odq.cli import app
@@ -98,7 +99,7 @@ def test_a_due_portal_is_harvested_assessed_and_reported_once(profiles, url, tmp
     harvests = store.harvests("one")
     assert [(h.status, h.datasets) for h in harvests] == [("complete", ONE)]
     assert one[0].startswith(f"one harvest complete: harvest #{harvests[0].id}: {ONE} datasets")
-    assert store.measures(harvests[0].id) and store.scores(harvests[0].id)
+    assert Results(store).measures(harvests[0].id) and Results(store).scores(harvests[0].id)
     report = orjson.loads((out / "one" / "report.json").read_bytes())
     assert (report["portal"]["id"], report["harvest"]["id"], report["harvest"]["datasets"]) == (
         "one", harvests[0].id, ONE)

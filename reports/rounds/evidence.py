@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from checks.results import Results
 from harvester.store import Store
 from reports import messages
 from reports.export import neutralise
@@ -59,7 +60,7 @@ def evidence_for(store: Store, round_name: str, portal_id: str) -> EvidencePack:
     if kept is not None:
         findings, address, source = kept.findings, kept.portal, "round"
     else:  # a round made before it kept findings: its pinned harvest's, as stored now
-        findings = store.findings(entry.harvest_id) if entry.harvest_id is not None else []
+        findings = Results(store).findings(entry.harvest_id) if entry.harvest_id is not None else []
         row = store.portal(portal_id)
         address, source = ({"url": row.url, "software": row.software} if row else {}), "harvest"
     documents = (store.documents(entry.harvest_id, sorted({f["native_id"] for f in findings if f.get("native_id")}),

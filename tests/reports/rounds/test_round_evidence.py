@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from checks.assess import AssessOptions
+from checks.results import Results
 from harvester.run import run_harvest
 from harvester.store import Store
 from odq.pipeline import assess_and_score, make_http
@@ -68,7 +69,7 @@ def appeal(tmp_path_factory):
         f"     evidence: '{EVIDENCE_URL}', who: 张三, when: '2021-06-30', note: 'FOI form'}}\n", encoding="utf-8")
     create_round(store, ROUND, SYSTEM, facts_path=facts)
     pinned = store.current_harvest("birmingham")
-    pinned_findings = store.findings(pinned.id)
+    pinned_findings = Results(store).findings(pinned.id)
     before = evidence_for(store, ROUND, "birmingham")
     folder = write_evidence(before, root / "folder")
     archive = write_evidence(before, root / "pack.zip", "en")
@@ -76,7 +77,7 @@ def appeal(tmp_path_factory):
     # Afterwards: a new harvest of a changed catalogue from another address, and the pinned harvest re-assessed
     # into nothing (a re-assessment replaces a harvest's findings). The round's evidence must not move.
     _harvest(store, packages[:3])
-    store.save_assessment(pinned.id, [], [])
+    Results(store).save_assessment(pinned.id, [], [])
     after = evidence_for(store, ROUND, "birmingham")
     return {"store": store, "root": root, "packages": packages, "base": base, "pinned": pinned,
             "pinned_findings": pinned_findings, "before": before, "after": after, "folder": folder,
@@ -146,7 +147,7 @@ def test_the_evaluators_facts_come_with_their_evidence_links(appeal):
 def test_the_evidence_does_not_move_after_a_new_harvest_or_a_reassessment(appeal):
     store, before, after = appeal["store"], appeal["before"], appeal["after"]
     assert store.current_harvest("birmingham").id != appeal["pinned"].id
-    assert store.findings(appeal["pinned"].id) == []
+    assert Results(store).findings(appeal["pinned"].id) == []
     assert after.to_dict() == before.to_dict()
     assert after.portal["url"] == appeal["base"]  # the address the round saw, not the later harvest's
 
