@@ -61,14 +61,18 @@ def ensure(engine: Engine, shown_url: str) -> None:
     """Build a fresh database to HEAD; accept one at HEAD; refuse anything else with a one-line SchemaError."""
     for attempt in range(5):
         try:
-            with _sqlite_file_lock(engine):
-                with engine.connect() as conn:
-                    found = state(conn)
-                if found.revision == HEAD:
-                    return
-                if found.fresh:
-                    upgrade(engine)
-                    return
+            with engine.connect() as conn:
+                found = state(conn)
+            if found.revision == HEAD:
+                return
+            if found.fresh:
+                with _sqlite_build_lock(engine):
+                    with engine.connect() as conn:
+                        found = state(conn)  # another process may have built it while we waited
+                    if found.fresh:
+                        upgrade(engine)
+                    if found.fresh or found.revision == HEAD:
+                        return
             raise SchemaError(_mismatch(found, shown_url))
         except DBAPIError:
             # A busy database while another process builds it: the next pass sees it built.
@@ -78,16 +82,17 @@ def ensure(engine: Engine, shown_url: str) -> None:
 
 
 @contextmanager
-def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
-    """Two processes opening one new SQLite file take turns building it (PostgreSQL uses an advisory lock)."""
+def _sqlite_build_lock(engine: Engine) -> Iterator[None]:
+    """Two processes opening one new SQLite file take turns building it (PostgreSQL uses an advisory lock).
+
+    The lock is on a file beside the database, never on the database itself: closing any descriptor of the
+    database file would drop the POSIX locks SQLite holds on it in this process (and can corrupt it)."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:" or database.startswith("file:"):
         yield
         return
-    with engine.connect():
-        pass  # makes the file if it is new
-    with open(database, "rb") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # independent of SQLite's own fcntl record locks
+    with open(f"{database}-odq-build.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
