@@ -65,14 +65,16 @@ def ensure(engine: Engine, shown_url: str) -> None:
                 found = state(conn)
             if found.revision == HEAD:
                 return
-            if found.fresh:
-                with _sqlite_build_lock(engine):
-                    with engine.connect() as conn:
-                        found = state(conn)  # another process may have built it while we waited
-                    if found.fresh:
-                        upgrade(engine)
-                    if found.fresh or found.revision == HEAD:
-                        return
+            # Not at HEAD: it may be fresh, or being built by another process right now (on SQLite its tables
+            # appear one by one before the revision is written). Decide only while holding the build lock.
+            with _sqlite_build_lock(engine):
+                with engine.connect() as conn:
+                    found = state(conn)
+                if found.fresh:
+                    upgrade(engine)
+                    return
+                if found.revision == HEAD:
+                    return
             raise SchemaError(_mismatch(found, shown_url))
         except DBAPIError:
             # A busy database while another process builds it: the next pass sees it built.
