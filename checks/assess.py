@@ -215,11 +215,9 @@ def _collect(
             failing = check.passed.astype("boolean").eq(False).fillna(False).astype(bool)
             total += int(failing.sum())
             ids = failing[failing].index[:MAX_FINDINGS_PER_MEASURE]
-            messages = check.messages(ids)
             findings.extend(
-                {"family": result.family, "measure_id": check.spec.id, "native_id": native_id,
-                 "title": titles.get(native_id), "message": str(message)}
-                for native_id, message in messages.items()
+                said.row(result.family, check.spec.id, native_id, titles.get(native_id))
+                for native_id, said in zip(ids, check.explained(ids), strict=True)
             )
         for spec, value, detail in result.values.values():
             measures.append({"measure_id": spec.id, "family": result.family, "value": value,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from checks.catalogue import Catalogue
+from checks.findings import FindingType, Said
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
 from harvester.adapters.facts import CatalogueFacts
 from harvester.vocab import domains, normalise_label
@@ -29,6 +30,19 @@ BALANCE = MeasureSpec("largest_category_share", FAMILY, "share", "最大分类�
 SEARCH = MeasureSpec("search_available", FAMILY, "boolean", "支持按分类筛选和关键词检索",
                      "catalogue can be filtered and searched through the portal's API", point="3.4.1-2")
 
+NO_CATALOGUE = FindingType("no-catalogue", "the harvest found no datasets: no open catalogue could be read",
+                           "采集未获得任何数据集：无法读取开放目录")
+NO_CATEGORY = FindingType("no-category", "no theme or sector category; only findable by search",
+                          "没有主题或行业分类，只能通过搜索找到")
+CATCH_ALL_ONLY = FindingType("catch-all-category-only", "only in the catch-all category {labels}",
+                             "仅归入兜底分类 {labels}", portal_text=frozenset({"labels"}))
+ONE_CATEGORY = FindingType(
+    "one-category-dominates",
+    "{share}% of categorised datasets sit in one category ({label}): the classification does not help browsing",
+    "{share}% 的已分类数据集集中在同一分类（{label}），分类无助于浏览", portal_text=frozenset({"label"}))
+SEARCH_FAILS = FindingType("search-or-filter-fails", "keyword search {search}, filtering by category {filter}",
+                           "关键词检索{search}，按分类筛选{filter}", vocabulary={"search": "probe", "filter": "probe"})
+
 
 def subject_labels(categories: pd.Series) -> pd.Series:
     return categories.map(lambda cats: [label for dim, label in cats if dim in SUBJECT_DIMENSIONS])
@@ -40,19 +54,19 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     published = len(frame) > 0
     result.value(PUBLISHED, 1.0 if published else 0.0, datasets=len(frame))
     if not published:
-        result.portal_finding(PUBLISHED, "the harvest found no datasets: no open catalogue could be read")
+        result.portal_finding(PUBLISHED, NO_CATALOGUE())
 
     labels = subject_labels(frame["categories"])
     has_subject = labels.map(bool)
-    result.shares.append(ShareCheck(CATEGORISED, has_subject, "no theme or sector category; only findable by search"))
+    result.shares.append(ShareCheck(CATEGORISED, has_subject, NO_CATEGORY))
 
     only_catch_all = labels.map(lambda ls: bool(ls) and all(normalise_label(x) in CATCH_ALL for x in ls))
     specific = (~only_catch_all).astype("boolean").where(has_subject, pd.NA)
 
-    def message(ids: pd.Index) -> pd.Series:
-        return labels[ids].map(lambda ls: f"only in catch-all category {'/'.join(ls)}")
+    def explain(ids: pd.Index) -> list[Said]:
+        return [CATCH_ALL_ONLY(labels="/".join(ls)) for ls in labels[ids]]
 
-    result.shares.append(ShareCheck(SPECIFIC, specific, message, mostly=0.95))
+    result.shares.append(ShareCheck(SPECIFIC, specific, explain, mostly=0.95))
 
     dimensions = sorted({dim for cats in frame["categories"] for dim, _label in cats})
     if frame["open_type"].notna().any():
@@ -71,8 +85,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
         largest = counts.iloc[0] / max(1, int(has_subject.sum()))
         result.value(BALANCE, largest, largest=str(counts.index[0]), counts=counts.head(30).to_dict())
         if largest > 0.5:
-            result.portal_finding(BALANCE, f"{largest:.0%} of categorised datasets sit in one category "
-                                           f"({counts.index[0]}): the classification does not help browsing")
+            result.portal_finding(BALANCE, ONE_CATEGORY(share=round(largest * 100), label=str(counts.index[0])))
     else:
         result.value(BALANCE, None)
 
@@ -83,6 +96,7 @@ def evaluate(catalogue: Catalogue) -> FamilyResult:
     probes = [p for p in (search, category_filter) if p is not None]
     result.value(SEARCH, float(all(probes)) if probes else None, search=search, category_filter=category_filter)
     if probes and not all(probes):
-        works = {True: "works", False: "fails or is not offered", None: "could not be probed"}
-        result.portal_finding(SEARCH, f"keyword search {works[search]}, filtering by category {works[category_filter]}")
+        works = {True: "works", None: "not-probed"}
+        result.portal_finding(SEARCH, SEARCH_FAILS(search=works.get(search, "fails"),
+                                                   filter=works.get(category_filter, "fails-or-absent")))
     return result

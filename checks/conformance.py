@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from checks.catalogue import Catalogue
+from checks.findings import FindingType
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 
 FAMILY = "conformance"
@@ -31,6 +32,10 @@ ERRORS_PER_FINDING = 5
 
 POD = MeasureSpec("pod_conformant_share", FAMILY, "share", "符合 POD（DCAT-US 1.1）模式的 data.json 条目占比",
                   "share of data.json entries valid against the POD (DCAT-US 1.1) schema", good="high")
+POD_INVALID = FindingType(
+    "pod-schema-invalid", "{total} errors against the POD {schema} schema, e.g.: {errors}",
+    "不符合 POD（DCAT-US 1.1）{schema}模式，共 {total} 处错误，例如：{errors}",
+    portal_text=frozenset({"errors"}), vocabulary={"schema": "pod-schema"})
 
 
 class PodSchemasMissing(LookupError):
@@ -111,9 +116,6 @@ def evaluate(catalogue: Catalogue, entries: Iterable[tuple[str, Any]] | None) ->
                  common_errors=errors.value_counts().head(10).to_dict())
     for verdict in failing[:MAX_FINDINGS_PER_MEASURE]:
         shown = "; ".join(verdict.errors[:ERRORS_PER_FINDING])
-        more = len(verdict.errors) - ERRORS_PER_FINDING
-        result.findings.append({
-            "family": FAMILY, "measure_id": POD.id, "native_id": verdict.native_id, "title": None,
-            "message": f"not valid against the POD {which} schema: {shown}" + (f" (+{more} more)" if more > 0 else ""),
-        })
+        result.dataset_finding(POD, verdict.native_id, POD_INVALID(schema=which, errors=shown,
+                                                                   total=len(verdict.errors)))
     return result

@@ -40,6 +40,7 @@ import pandas as pd
 
 from checks.catalogue import Catalogue
 from checks.classification import SUBJECT_DIMENSIONS
+from checks.findings import FindingType
 from checks.measures import FamilyResult, MeasureSpec
 from harvester.profiles import load_yaml
 from harvester.vocab import domains, normalise_label
@@ -83,6 +84,9 @@ class DomainReason:
     domain: str
     rule: str
     evidence: str  # the matched term (title/keyword rules), department name, or category label as written
+
+DOMAINS_MISSING = FindingType("domains-not-covered", "no (or fewer than {n}) datasets in: {missing}",
+                              "以下领域没有（或少于 {n} 个）数据集：{missing}", vocabulary={"missing": "domains"})
 
 
 def _labels(values: Iterable) -> tuple[str, ...]:
@@ -368,5 +372,6 @@ def evaluate(catalogue: Catalogue, min_datasets: int = 1) -> FamilyResult:
                  reasons=_grouped(reasons))
     result.value(ASSIGNED, float(assigned.any(axis=1).mean()) if len(assigned) else None)
     if missing:
-        result.portal_finding(COVERAGE, f"no (or fewer than {min_datasets}) datasets in: {'、'.join(missing)}")
+        result.portal_finding(COVERAGE, DOMAINS_MISSING(n=min_datasets, missing=[d for d in counts.index
+                                                                                  if d not in covered]))
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from checks.catalogue import Catalogue
+from checks.findings import FindingType, Said
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
 from checks.rules import FieldRules, default_rules
 from harvester.records import DatasetRecord, Field
@@ -21,6 +22,15 @@ TYPED = MeasureSpec("field_type_ratio", FAMILY, "share", "声明类型的字段�
                     point="3.4.2-1")
 HEADER_MATCH = MeasureSpec("declared_fields_match_share", FAMILY, "share", "字段说明与文件表头一致的抽样文件占比",
                            "share of sampled files whose header matches the declared fields", point="3.4.2-1")
+
+NO_FIELD_LIST = FindingType("no-field-list", "no field list published", "未发布数据项（字段）说明")
+FIELDS_UNDESCRIBED = FindingType(
+    "fields-undescribed", "only {described} of {count} fields have a description that says more than the field name",
+    "{count} 个字段中仅 {described} 个有超出字段名的说明")
+HEADER_MISMATCH = FindingType(
+    "declared-fields-not-in-file", "{url}: declared fields missing from the file {missing}, file columns not "
+    "declared {extra}", "{url}：文件缺少已声明的字段 {missing}，文件中有未声明的列 {extra}",
+    portal_text=frozenset({"url", "missing", "extra"}))
 
 
 def describes(field: Field) -> bool:
@@ -55,14 +65,14 @@ def evaluate(catalogue: Catalogue, rules: FieldRules | None = None) -> FamilyRes
     frame = catalogue.datasets
     count, described, typed = frame["fields_count"], frame["fields_described"], frame["fields_typed"]
     has_fields = count > 0
-    result.shares.append(ShareCheck(FIELD_LIST, has_fields, "no field list (数据项说明) published", mostly=0.8))
+    result.shares.append(ShareCheck(FIELD_LIST, has_fields, NO_FIELD_LIST, mostly=0.8))
     ratio = (described / count.where(has_fields)).astype("Float64")
     well = (ratio >= rules.described_field_share).astype("boolean").where(has_fields, pd.NA)
-    def message(ids: pd.Index) -> pd.Series:
-        return ("only " + described[ids].astype(str) + " of " + count[ids].astype(str)
-                + " fields have a description that says more than the field name")
+    def explain(ids: pd.Index) -> list[Said]:
+        return [FIELDS_UNDESCRIBED(described=int(d), count=int(c)) for d, c in zip(described[ids], count[ids],
+                                                                                    strict=True)]
 
-    result.shares.append(ShareCheck(DESCRIBED, well, message, mostly=0.8))
+    result.shares.append(ShareCheck(DESCRIBED, well, explain, mostly=0.8))
     total = int(count.sum())
     result.value(FIELD_RATIO, described.sum() / total if total else None, fields=total)
     result.value(TYPED, typed.sum() / total if total else None, fields=total)
@@ -73,13 +83,9 @@ def evaluate(catalogue: Catalogue, rules: FieldRules | None = None) -> FamilyRes
         result.value(HEADER_MATCH, len(matching) / len(checked), files=len(checked))
         for report in checked:
             if report.get("missing_fields") or report.get("extra_fields"):
-                result.findings.append({
-                    "family": FAMILY, "measure_id": HEADER_MATCH.id, "native_id": report["native_id"],
-                    "title": report.get("title"),
-                    "message": f"{report['url']}: declared fields missing from the file "
-                               f"{report.get('missing_fields') or []}, file columns not declared "
-                               f"{report.get('extra_fields') or []}",
-                })
+                result.dataset_finding(HEADER_MATCH, report["native_id"], HEADER_MISMATCH(
+                    url=report["url"], missing=list(report.get("missing_fields") or []),
+                    extra=list(report.get("extra_fields") or [])), title=report.get("title"))
     else:
         result.value(HEADER_MATCH, None, files=0)
     return result

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from checks.catalogue import Catalogue
 from checks.files import ERROR_CAP, FILE_BYTE_CAP, ROW_CAP
+from checks.findings import FindingType, Said
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, Parameter, ShareCheck
 from checks.openness import UNKNOWN_FORMAT_STARS, score_catalogue
 from checks.rules import FormatRules, default_rules
@@ -42,9 +45,52 @@ ERROR_RATE = MeasureSpec("errors_per_1000_rows", FAMILY, "count", "抽样文件�
                          "errors per 1,000 rows in sampled files", good="low", point="3.4.2-3")
 CONTENT_TYPE = MeasureSpec("declared_format_matches_share", FAMILY, "share", "声明格式与实际内容类型一致的链接占比",
                            "share of checked links whose content type matches the declared format", point="3.4.2-3")
+
+ONLY_NOT_MACHINE_READABLE = FindingType("no-machine-readable-format", "only {formats}: nothing machine-readable",
+                                        "仅有 {formats} 格式，无机器可读格式")
+ONLY_PROPRIETARY = FindingType("no-open-format", "only {formats}: no open format", "仅有 {formats} 格式，无开放格式")
+NO_RECOGNISED_FORMAT = FindingType("no-recognised-format", "no recognised format", "没有可识别的格式")
+NO_API = FindingType("no-api", "no API access", "未提供数据接口（API）")
+NO_DISTRIBUTION = FindingType("no-distribution", "the dataset has no distribution: nothing to download or call",
+                              "数据集没有任何资源：无可下载或调用的内容")
+TINY_DATASET = FindingType("tiny-dataset", "the portal says the dataset holds {records} records",
+                           "平台称该数据集仅有 {records} 条记录")
+# `reason` is checks.openness's reason for the dataset's stars, in its small fixed grammar.
+LOW_STARS = FindingType("low-openness-stars", "{reason}", "{reason}", vocabulary={"reason": "stars-reason"})
+BELOW_PROMISE = FindingType("stars-below-declared-format", "{promised}; the dataset's best: {reason}",
+                            "{promised}；该数据集最好的资源：{reason}",
+                            vocabulary={"promised": "stars-reason", "reason": "stars-reason"})
+UNKNOWN_LICENCES = FindingType(
+    "licences-not-in-open-definition",
+    "{n} of {total} datasets carry a licence the Open Definition list does not know ({examples}): their stars are "
+    "not zeroed",
+    "{total} 个数据集中有 {n} 个的许可协议不在开放定义（Open Definition）列表中（{examples}）：星级未因此清零",
+    portal_text=frozenset({"examples"}))
+BROKEN_LINK = FindingType("broken-link", "broken link: {url} → {reason}", "链接失效：{url} → {reason}",
+                          portal_text=frozenset({"url", "reason"}))
+BROKEN_LINKS = FindingType("broken-links", "broken links: {url} → {reason}, and {more} more",
+                           "链接失效：{url} → {reason}，另有 {more} 个链接失效",
+                           portal_text=frozenset({"url", "reason"}))
+SOFT_404 = FindingType("soft-404", "{url}: declared {format} but answers with an HTML page (a soft 404)",
+                       "{url}：声明为 {format}，链接却返回 HTML 网页（软 404）", portal_text=frozenset({"url"}))
+HOME_REDIRECT = FindingType("redirect-to-home-page", "{url}: redirects to the site's home page {final}",
+                            "{url}：跳转到网站首页 {final}", portal_text=frozenset({"url", "final"}))
+NOT_SERVED_AS_DECLARED = FindingType("declared-format-not-served", "{url}: declared {format} but served {served}",
+                                     "{url}：声明为 {format}，实际返回 {served}",
+                                     portal_text=frozenset({"url", "served"}))
+FILE_INVALID = FindingType("file-invalid", "{url}: {errors} (encoding {encoding})",
+                           "{url}：{errors}（编码 {encoding}）", portal_text=frozenset({"url", "encoding"}),
+                           vocabulary={"errors": "file-errors"})
+FILE_UNREADABLE = FindingType("file-unreadable", "{url}: unreadable: {why}", "{url}：无法读取：{why}",
+                              portal_text=frozenset({"url", "why"}))
+FILE_NOT_VALIDATED = FindingType("file-not-validated", "{url}: {reason}", "{url}：{reason}",
+                                 portal_text=frozenset({"url"}), vocabulary={"reason": "fetch-reason"})
+
 # Servers that label everything generically say nothing about the format either way.
 _GENERIC_TYPES = {"application/octet-stream", "binary/octet-stream", "application/download",
                   "application/force-download", "application/x-download", ""}
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_HTML_FORMATS = {"HTML", "XHTML", "HTM"}
 _FORMAT_EVIDENCE = ("sniffed", "served", "url", "declared", "none")
 EMPTY = MeasureSpec("empty_datasets", FAMILY, "count", "无任何资源的数据集数", "datasets without any distribution",
                     good="low", point="3.4.2-3")
@@ -74,29 +120,27 @@ def evaluate(catalogue: Catalogue, rules: FormatRules | None = None) -> FamilyRe
     frame = catalogue.datasets
     codes = frame["formats"]
 
-    def seen(index: pd.Index) -> pd.Series:
-        return codes.reindex(index).map(lambda cs: ", ".join(cs) if cs else "no recognised format")
+    def only(kind: FindingType) -> Callable[[pd.Index], list[Said]]:
+        return lambda ids: [kind(formats=list(cs)) if cs else NO_RECOGNISED_FORMAT() for cs in codes.reindex(ids)]
 
     machine = _per_format_set(codes, _any_flag("machine_readable")).astype(bool)
-    result.shares.append(ShareCheck(MACHINE, machine, lambda ids: "only " + seen(ids) + ": nothing machine-readable"))
+    result.shares.append(ShareCheck(MACHINE, machine, only(ONLY_NOT_MACHINE_READABLE)))
     open_ = _per_format_set(codes, _any_flag("non_proprietary")).astype(bool)
-    result.shares.append(ShareCheck(OPEN, open_, lambda ids: "only " + seen(ids) + ": no open format"))
+    result.shares.append(ShareCheck(OPEN, open_, only(ONLY_PROPRIETARY)))
     api = frame["has_api"] | _per_format_set(codes, _any_flag("api")).astype(bool)
-    result.shares.append(ShareCheck(API, api, "no API access", mostly=0.3))
+    result.shares.append(ShareCheck(API, api, NO_API, mostly=0.3))
 
     _openness(catalogue, result)
 
     empty = frame["distributions_count"] == 0
     result.value(EMPTY, int(empty.sum()))
     for native_id, title in frame.loc[empty, "title"].items():
-        result.findings.append({"family": FAMILY, "measure_id": EMPTY.id, "native_id": native_id, "title": title,
-                                "message": "the dataset has no distribution: nothing to download or call"})
+        result.dataset_finding(EMPTY, native_id, NO_DISTRIBUTION(), title=title)
 
     tiny = frame["record_count"].lt(rules.min_records).fillna(False).astype(bool)
     result.value(TINY, int(tiny.sum()), published=int(frame["record_count"].notna().sum()))
     for native_id, row in frame.loc[tiny].head(MAX_FINDINGS_PER_MEASURE).iterrows():
-        result.findings.append({"family": FAMILY, "measure_id": TINY.id, "native_id": native_id, "title": row["title"],
-                                "message": f"the portal says the dataset holds {row['record_count']} records"})
+        result.dataset_finding(TINY, native_id, TINY_DATASET(records=row["record_count"]), title=row["title"])
 
     series = frame["title"].fillna("").str.replace(_SERIES_MARKERS, "", regex=True).str.strip()
     sizes = series.map(series.value_counts())
@@ -135,16 +179,17 @@ def _openness(catalogue: Catalogue, result: FamilyResult) -> None:
         | frame["known"].eq(False)
     )]
     for native_id, row in low.head(MAX_FINDINGS_PER_MEASURE).iterrows():
-        message = row["reason"]  # an unknown format says so: "… → 1 star (unknown format)"
+        # an unknown format says so in its reason: "… → 1 star (unknown format)"
         if row["stars"] < row["format_only"] and row["promised_reason"] != row["reason"]:
-            message = f"{row['promised_reason']}; the dataset's best: {message}"
-        result.findings.append({"family": FAMILY, "measure_id": STARS.id, "native_id": native_id,
-                                "title": titles.get(native_id), "message": message})
+            said = BELOW_PROMISE(promised=row["promised_reason"], reason=row["reason"])
+        else:
+            said = LOW_STARS(reason=row["reason"])
+        result.dataset_finding(STARS, native_id, said, title=titles.get(native_id))
     unknown_licences = catalogue.datasets.loc[frame["licence"].eq("unknown"), "licence"].fillna("").value_counts()
     if len(unknown_licences):
-        examples = ", ".join(f"{repr(k) if k else 'none given'} ×{v}" for k, v in unknown_licences.head(3).items())
-        result.portal_finding(STARS, f"{int(unknown_licences.sum())} of {len(frame)} datasets carry a licence the "
-                                     f"Open Definition list does not know ({examples}): their stars are not zeroed")
+        examples = [f"{k!r} ×{v}" if k else f"— ×{v}" for k, v in unknown_licences.head(3).items()]  # —: none given
+        result.portal_finding(STARS, UNKNOWN_LICENCES(n=int(unknown_licences.sum()), total=len(frame),
+                                                      examples=examples))
 
 
 def _links(catalogue: Catalogue, result: FamilyResult) -> None:
@@ -159,15 +204,41 @@ def _links(catalogue: Catalogue, result: FamilyResult) -> None:
     judged = dists["alive"].notna().groupby(dists["native_id"]).sum()
     dead_count = dead.groupby(dists["native_id"]).sum()
     alive = (dead_count == 0).astype("boolean").where(judged > 0, pd.NA).reindex(catalogue.datasets.index)
-    broken = dists[dead].groupby("native_id").apply(
-        lambda g: "; ".join(f"{u} → {r}" for u, r in zip(g["url"].head(3), g["reason"].head(3), strict=True)),
-        include_groups=False,
-    ).reindex(catalogue.datasets.index)
-    message = "broken link: " + broken.astype(object).fillna("")
-    result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), message))
+    first_broken = dists[dead].groupby("native_id").agg(url=("url", "first"), reason=("reason", "first"),
+                                                         count=("url", "size"))
+
+    def explain(ids: pd.Index) -> list[Said]:
+        rows = first_broken.reindex(ids)
+        return [BROKEN_LINK(url=r.url, reason=r.reason) if r.count == 1
+                else BROKEN_LINKS(url=r.url, reason=r.reason, more=int(r.count) - 1) for r in rows.itertuples()]
+
+    result.shares.append(ShareCheck(LINKS, alive.astype("boolean"), explain))
     _content_types(dists, result)
+    home = _home_redirects(dists)
+    for row in home.head(MAX_FINDINGS_PER_MEASURE).itertuples():
+        result.dataset_finding(LINKS, row.native_id, HOME_REDIRECT(url=row.url, final=row.final_url))
     result.value(LINKS_CHECKED, float(len(links)), broken=int(links["alive"].eq(False).sum()),
-                 unknown=int(links["alive"].isna().sum()))
+                 unknown=int(links["alive"].isna().sum()), redirected_home=int(home["url"].nunique()))
+
+
+_INDEX_PAGE = re.compile(r"/*(?:(?:index|default|home)\.(?:html?|php|jsp|aspx?))?/*", re.I)
+
+
+def _home_redirects(checked: pd.DataFrame) -> pd.DataFrame:
+    """Live links to a file that land on the site's home page: the file is gone and the server hides it."""
+    moved = checked[checked["alive"].eq(True).fillna(False) & checked["final_url"].notna()
+                    & checked["final_url"].ne(checked["url"])]
+    if moved.empty:
+        return moved
+    def lands_home(url: str, final: str) -> bool:
+        try:
+            asked, landed = parse_url(url), parse_url(final)
+        except LocationParseError:
+            return False
+        return (not _INDEX_PAGE.fullmatch(asked.path or "") and _INDEX_PAGE.fullmatch(landed.path or "") is not None
+                and not landed.query)
+
+    return moved[[lands_home(u, f) for u, f in zip(moved["url"], moved["final_url"], strict=True)]]
 
 
 def _files(catalogue: Catalogue, result: FamilyResult) -> None:
@@ -199,20 +270,23 @@ def _files(catalogue: Catalogue, result: FamilyResult) -> None:
                  caps={"bytes": FILE_BYTE_CAP, "rows": ROW_CAP, "errors": ERROR_CAP})
     result.value(ERROR_RATE, errors / rows * 1000 if rows else None, rows=rows, errors=errors)
     for report in files:
-        if report.get("status") == "unreadable":
-            reason = f"unreadable: {report.get('unreadable') or 'not a table'}"
-        elif report.get("valid") is None:
-            reason = report.get("not_validated") or report.get("fetch_error")
-        elif report.get("valid") is False:
-            reason = ", ".join(f"{k} ×{v}" for k, v in (report.get("error_types") or {}).items())
-        else:
-            continue
-        if not reason:
-            continue
-        encoding = f" (encoding {report['encoding']})" if report.get("encoding") else ""
-        result.findings.append({"family": FAMILY, "measure_id": VALID.id, "native_id": report["native_id"],
-                                "title": report.get("title"), "message": f"{report['url']}: {reason}{encoding}"})
+        said = _file_finding(report)
+        if said is not None:
+            result.dataset_finding(VALID, report["native_id"], said, title=report.get("title"))
 
+
+def _file_finding(report: dict[str, Any]) -> Said | None:
+    """Why a sampled file did not validate, or None for a valid one."""
+    url = report["url"]
+    if report.get("status") == "unreadable":
+        return FILE_UNREADABLE(url=url, why=report.get("unreadable") or "not a table")
+    if report.get("valid") is None:
+        reason = report.get("not_validated") or report.get("fetch_error")
+        return FILE_NOT_VALIDATED(url=url, reason=reason) if reason else None
+    if report.get("valid") is False:
+        errors = ", ".join(f"{k} ×{v}" for k, v in (report.get("error_types") or {}).items())
+        return FILE_INVALID(url=url, errors=errors, encoding=report.get("encoding"))
+    return None
 
 def _content_types(checked: pd.DataFrame, result: FamilyResult) -> None:
     """Declared format against the Content-Type the link actually answered with (live links only)."""
@@ -231,7 +305,9 @@ def _content_types(checked: pd.DataFrame, result: FamilyResult) -> None:
                                                                         strict=True)]
     live = live.assign(matches=matches)
     result.value(CONTENT_TYPE, float(live["matches"].mean()), compared=len(live))
-    for row in live[~live["matches"]].head(200).itertuples():
-        result.findings.append({"family": FAMILY, "measure_id": CONTENT_TYPE.id, "native_id": row.native_id,
-                                "title": None, "message": f"{row.url}: declared {row.format} but served "
-                                                          f"{row.content_type}"})
+    for row in live[~live["matches"]].head(MAX_FINDINGS_PER_MEASURE).itertuples():
+        # A page where a file was declared is the portal's "not found" answered with 200: a soft 404.
+        html = row.content_type.split(";")[0].strip().lower() in _HTML_TYPES and row.format not in _HTML_FORMATS
+        said = (SOFT_404(url=row.url, format=row.format) if html
+                else NOT_SERVED_AS_DECLARED(url=row.url, format=row.format, served=row.content_type))
+        result.dataset_finding(CONTENT_TYPE, row.native_id, said)

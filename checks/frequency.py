@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import itertools
 import re
 
 import pandas as pd
 
 from checks.catalogue import Catalogue
+from checks.findings import FindingType, Said
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec, ShareCheck
-from checks.recorded import RECORDED_AT, catalogue_time
+from checks.recorded import catalogue_time
 from checks.rules import FrequencyRules, default_rules
-from harvester.vocab import frequencies, period_days
+from harvester.vocab import period_days
 
 FAMILY = "frequency"
 
@@ -34,9 +37,39 @@ REPAIRS = MeasureSpec("record_repairs", FAMILY, "count", "采集时修复或跳�
 # What harvester.dates.BadDate and read_date say about a date they cannot read; every other record problem is a repair.
 _DATE_PROBLEM = re.compile(r"not a (?:plausible |valid )?date|not a timestamp")
 
+_DATE_VALUE = re.compile(r"(?P<field>[^:]+): (?P<value>'.*'|\".*\"|\S+) is not "
+                         r"(?:a plausible date \(year (?P<year>-?\d+)\)|a valid date|a timestamp|a date odq can read)",
+                         re.S)
 
-def _names() -> dict[str, str]:
-    return {code: f"{info.name_zh}, {code}" for code, info in frequencies().items()}
+NO_FREQUENCY = FindingType("no-frequency", "no update frequency declared", "未声明更新频率")
+UNKNOWN_FREQUENCY = FindingType(
+    "unknown-frequency", "the declared update frequency “{label}” is not one odq can normalise",
+    "声明的更新频率“{label}”无法识别为标准频率", portal_text=frozenset({"label"}))
+# `which` is the date judged (data: the data's own update date; record: the record's last-modified date);
+# `reference` the time it was judged against (harvest, or the recording of a recorded catalogue).
+LATE = FindingType(
+    "late-update", "declared “{raw}” ({frequency}); {which} {modified}, {age} days before the {reference} "
+    "(allowed {allowed})",
+    "声明更新频率“{raw}”（{frequency}），{which}于 {modified}，距{reference} {age} 天（允许 {allowed} 天）",
+    portal_text=frozenset({"raw", "modified"}),
+    vocabulary={"frequency": "frequency", "which": "judged-date", "reference": "reference-time"})
+RECORDED = FindingType("judged-at-recording",
+                       "judged as of the recording, {at} (profile recorded_at), not the harvest time",
+                       "按目录记录时间 {at}（配置 recorded_at）评判，而非采集时间")
+NOT_OBSERVED = FindingType(
+    "frequency-not-observed", "declared “{raw}” but the modified date did not change over {span} days of harvests",
+    "声明更新频率“{raw}”，但 {span} 天内的历次采集中更新时间从未变化", portal_text=frozenset({"raw"}))
+FUTURE_DATE = FindingType("future-date", "{which} {date} is after the {reference}", "{which} {date} 晚于{reference}",
+                          portal_text=frozenset({"date"}),
+                          vocabulary={"which": "dated-field", "reference": "reference-time"})
+IMPLAUSIBLE_DATE = FindingType("implausible-date", "{field}: “{value}” is not a plausible date (year {year})",
+                               "{field} 的日期“{value}”不合理（{year} 年）", portal_text=frozenset({"field", "value"}))
+UNREADABLE_DATE = FindingType("unreadable-date", "{field}: “{value}” is not a date odq can read",
+                              "{field} 的“{value}”不是可识别的日期", portal_text=frozenset({"field", "value"}))
+# The harvest's own notes on a record it repaired (shifted cells, repeated rows): odq's adapters write them as
+# text, so they are shown as written, marked as the harvester's note.
+REPAIR = FindingType("record-repaired", "repaired or skipped by the harvest: {note}",
+                     "采集时修复或跳过（采集器原文）：{note}", portal_text=frozenset({"note"}))
 
 
 def evaluate(catalogue: Catalogue, rules: FrequencyRules | None = None) -> FamilyResult:
@@ -46,19 +79,16 @@ def evaluate(catalogue: Catalogue, rules: FrequencyRules | None = None) -> Famil
     frame = catalogue.datasets
     when = catalogue_time(catalogue.portal, catalogue.harvested_at)
     harvested = pd.Timestamp(when.at)  # the recording's time for a recorded catalogue, else the harvest's
-    before = "the recording" if when.recorded else "the harvest"
+    reference = "recording" if when.recorded else "harvest"
     if when.recorded:
-        result.portal_finding(TIMELY, f"judged as of the recording, {when.at.isoformat(timespec='seconds')} "
-                                      f"(profile {RECORDED_AT}), not the harvest time")
+        result.portal_finding(TIMELY, RECORDED(at=when.at.isoformat(timespec="seconds")))
 
     declared = frame["frequency"].notna()
-    def undeclared_message(ids: pd.Index) -> pd.Series:
-        return frame.loc[ids, "frequency_raw"].map(
-            lambda raw: f"declared update frequency {label!r} is not one odq can normalise"
-            if (label := declared_label(raw)) else "no update frequency declared"
-        )
+    def undeclared(ids: pd.Index) -> list[Said]:
+        return [UNKNOWN_FREQUENCY(label=label) if (label := declared_label(raw)) else NO_FREQUENCY()
+                for raw in frame.loc[ids, "frequency_raw"]]
 
-    result.shares.append(ShareCheck(DECLARED, declared, undeclared_message))
+    result.shares.append(ShareCheck(DECLARED, declared, undeclared))
 
     codes = frame["frequency"].fillna("")
     # Continuous (实时) datasets should change at least daily.
@@ -73,18 +103,15 @@ def evaluate(catalogue: Catalogue, rules: FrequencyRules | None = None) -> Famil
     allowed = period * (1 + rules.grace_factor) + rules.grace_days
     applicable = period.notna() & modified.notna()
     timely = (age <= allowed).astype("boolean").where(applicable, pd.NA)
-    def late_message(ids: pd.Index) -> pd.Series:
-        late = frame.loc[ids]
-        return (
-            "declared " + late["frequency_raw"].map(declared_label).fillna("")
-            + " (" + late["frequency"].map(_names()).fillna("") + ")"
-            + by_data[ids].map({True: "; data updated ", False: "; last modified "})
-            + shown[ids].fillna("?").str[:10] + ", "
-            + age[ids].round().astype("Int64").astype(str) + f" days before {before} (allowed "
-            + allowed[ids].round().astype("Int64").astype(str) + ")"
-        )
+    def late(ids: pd.Index) -> list[Said]:
+        rows = zip(frame.loc[ids, "frequency_raw"], frame.loc[ids, "frequency"], by_data[ids], shown[ids], age[ids],
+                   allowed[ids], strict=True)
+        return [LATE(raw=declared_label(raw), frequency=code, which="data" if data else "record",
+                     modified=None if text is None else str(text)[:10], age=round(days), reference=reference,
+                     allowed=round(limit))
+                for raw, code, data, text, days, limit in rows]
 
-    result.shares.append(ShareCheck(TIMELY, timely, late_message, mostly=0.8))
+    result.shares.append(ShareCheck(TIMELY, timely, late, mostly=0.8))
 
     # The cadence over past harvests is about when odq read the portal, so it keeps the harvest times.
     _observed(catalogue, period, pd.Timestamp(catalogue.harvested_at), result, rules)
@@ -101,18 +128,34 @@ def evaluate(catalogue: Catalogue, rules: FrequencyRules | None = None) -> Famil
     result.value(BAD_DATES, future_count + int(date_problems.map(len).sum()),
                  future=future_count, unreadable=int(date_problems.map(len).sum()))
     result.value(REPAIRS, int(repairs.map(len).sum()), records=int(repairs.map(bool).sum()))
-    for column, flagged, what in (("modified", future_record, "modified date"),
-                                  ("data_modified", future_data, "data update date")):
+    for column, flagged, which in (("modified", future_record, "record"), ("data_modified", future_data, "data")):
         for native_id, row in frame.loc[flagged].iterrows():
-            result.findings.append({"family": FAMILY, "measure_id": BAD_DATES.id, "native_id": native_id,
-                                    "title": row["title"],
-                                    "message": f"{what} {str(row[column])[:10]} is after {before}"})
-    for spec, noted in ((BAD_DATES, date_problems), (REPAIRS, repairs)):
-        listed = ({"family": FAMILY, "measure_id": spec.id, "native_id": native_id,
-                   "title": frame.at[native_id, "title"], "message": problem}
+            result.dataset_finding(BAD_DATES, native_id, FUTURE_DATE(which=which, date=str(row[column])[:10],
+                                                                     reference=reference), title=row["title"])
+    for spec, noted, explain in ((BAD_DATES, date_problems, _date_problem), (REPAIRS, repairs, _repair)):
+        listed = (explain(problem).row(FAMILY, spec.id, native_id, frame.at[native_id, "title"])
                   for native_id, found in noted[noted.map(bool)].items() for problem in found)
         result.findings.extend(itertools.islice(listed, MAX_FINDINGS_PER_MEASURE))  # the count above stays whole
     return result
+
+
+def _date_problem(problem: str) -> Said:
+    """A harvester note on a date it could not read, as the field, the value and (for a typo'd year) the year."""
+    match = _DATE_VALUE.match(problem)
+    if match is None:  # "issued: not a date (int)": the field, and what the harvester said of its value
+        field, _sep, said = problem.partition(": ")
+        return UNREADABLE_DATE(field=field, value=said or problem)
+    value = match["value"]
+    if value[:1] in "'\"":  # the harvester quoted it with repr()
+        with contextlib.suppress(ValueError, SyntaxError):
+            value = str(ast.literal_eval(value))
+    if match["year"] is not None:
+        return IMPLAUSIBLE_DATE(field=match["field"], value=value, year=int(match["year"]))
+    return UNREADABLE_DATE(field=match["field"], value=value)
+
+
+def _repair(problem: str) -> Said:
+    return REPAIR(note=problem)
 
 
 def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -140,7 +183,7 @@ def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, 
     history = catalogue.history
     frame = catalogue.datasets
     if history is None or history.empty:
-        result.shares.append(ShareCheck(OBSERVED, pd.Series(pd.NA, index=frame.index, dtype="boolean"), ""))
+        result.shares.append(ShareCheck(OBSERVED, pd.Series(pd.NA, index=frame.index, dtype="boolean"), NOT_OBSERVED))
         return
     current = pd.DataFrame({"native_id": frame.index, "harvested_at": harvested, "modified": frame["modified"]})
     seen = pd.concat([history, current], ignore_index=True)
@@ -150,9 +193,8 @@ def _observed(catalogue: Catalogue, period: pd.Series, harvested: pd.Timestamp, 
     span, versions = span.reindex(frame.index), versions.reindex(frame.index)
     judged = period.notna() & (span > 2 * period * (1 + rules.grace_factor) + rules.grace_days)
     keeps_up = (versions > 1).astype("boolean").where(judged, pd.NA)
-    def message(ids: pd.Index) -> pd.Series:
-        return ("declared " + frame.loc[ids, "frequency_raw"].map(declared_label).fillna("")
-                + " but `modified` did not change over "
-                + span[ids].round().astype("Int64").astype(str) + " days of harvests")
+    def explain(ids: pd.Index) -> list[Said]:
+        return [NOT_OBSERVED(raw=declared_label(raw), span=round(days))
+                for raw, days in zip(frame.loc[ids, "frequency_raw"], span[ids], strict=True)]
 
-    result.shares.append(ShareCheck(OBSERVED, keeps_up, message, mostly=0.8))
+    result.shares.append(ShareCheck(OBSERVED, keeps_up, explain, mostly=0.8))

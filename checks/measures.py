@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+from checks.findings import FindingType, Said
 
 MAX_FINDINGS_PER_MEASURE = 1000  # the count is always kept; beyond this only the first are stored
 
@@ -55,21 +57,19 @@ class ShareCheck:
     """A per-dataset pass/fail column whose share of passes is a measure, computed by a GX expectation.
 
     `passed` is True/False per dataset, or NA where the check does not apply (no frequency declared...).
-    `message` explains a failure per dataset; it is only read where `passed` is False (a callable is given only
-    the failing datasets, so a million-row catalogue does not build a million messages).
+    `explain` says why a dataset failed: one finding type for all, or a callable given only the failing datasets
+    (so a million-row catalogue does not build a million findings) that returns one `Said` per dataset, in order.
     """
 
     spec: MeasureSpec
     passed: pd.Series
-    message: pd.Series | str | Callable[[pd.Index], pd.Series]  # a callable builds messages for failures only
+    explain: FindingType | Callable[[pd.Index], Iterable[Said]]
     mostly: float = 0.9  # what the GX expectation calls success, shown in the report
 
-    def messages(self, failing: pd.Index) -> pd.Series:
-        if isinstance(self.message, str):
-            return pd.Series(self.message, index=failing, dtype=object)
-        if callable(self.message):
-            return self.message(failing)
-        return self.message.reindex(failing)
+    def explained(self, failing: pd.Index) -> Iterable[Said]:
+        if isinstance(self.explain, FindingType):
+            return (self.explain() for _ in failing)
+        return self.explain(failing)
 
 
 @dataclass(slots=True)
@@ -77,12 +77,14 @@ class FamilyResult:
     family: str
     shares: list[ShareCheck] = field(default_factory=list)
     values: dict[str, tuple[MeasureSpec, float | None, dict[str, Any]]] = field(default_factory=dict)
-    findings: list[dict[str, Any]] = field(default_factory=list)  # portal-level findings (no dataset)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # stored rows (checks.findings.Said.row)
 
     def value(self, spec: MeasureSpec, value: float | None, **detail: Any) -> None:
         self.values[spec.id] = (spec, None if value is None else float(value), detail)
 
-    def portal_finding(self, spec: MeasureSpec, message: str) -> None:
-        self.findings.append(
-            {"family": self.family, "measure_id": spec.id, "native_id": None, "title": None, "message": message}
-        )
+    def portal_finding(self, spec: MeasureSpec, said: Said) -> None:
+        self.findings.append(said.row(self.family, spec.id))
+
+    def dataset_finding(self, spec: MeasureSpec, native_id: str, said: Said, title: str | None = None) -> None:
+        """A finding about one dataset; its title is filled from the catalogue when not given."""
+        self.findings.append(said.row(self.family, spec.id, native_id, title))

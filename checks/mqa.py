@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from checks import shacl
+from checks.findings import FindingType
 from checks.measures import MAX_FINDINGS_PER_MEASURE, FamilyResult, MeasureSpec
 from checks.per_dataset import Frames, PerDataset, add_mean, best, run_passes, share
 from harvester.records import DatasetRecord, Distribution
@@ -54,6 +55,10 @@ FORMAT_VOCABULARY_LENIENT = _spec("format_vocabulary_lenient", "格式或媒体�
 NON_PROPRIETARY = _spec("non_proprietary", "非专有格式（MQA，取最佳资源）", "a non-proprietary format (MQA)")
 MACHINE_READABLE = _spec("machine_readable", "机器可读格式（MQA，取最佳资源）", "a machine-readable format (MQA)")
 DCAT_AP = _spec("dcat_ap_compliant", "符合 DCAT-AP（MQA）", "DCAT-AP compliant (MQA)")
+# The shapes' messages are pySHACL's and the shapes' own English: shown as written.
+DCAT_AP_VIOLATIONS = FindingType("dcat-ap-violations", "odq's DCAT-AP {version} rendering violates: {violations}",
+                                 "评估工具生成的 DCAT-AP {version} 描述违反以下约束：{violations}",
+                                 portal_text=frozenset({"violations"}))
 LICENCE_GIVEN = _spec("licence", "有许可协议的数据集占比（MQA）", "datasets with a licence (MQA)")
 LICENCE_VOCABULARY = _spec("licence_vocabulary", "许可协议取自欧盟许可词表（IRI，MQA）",
                            "licence from the EU licence vocabulary, as an IRI (MQA)")
@@ -193,5 +198,4 @@ def _dcat_ap(conformance: shacl.Conformance, result: FamilyResult) -> None:
     for native_id in sorted(failing)[:MAX_FINDINGS_PER_MEASURE]:
         said = [f"{v.path}: {v.message}" for v in grouped[native_id] if v.severity == "Violation"]
         shown = "; ".join(dict.fromkeys(said[:SHACL_PER_FINDING]))
-        result.findings.append({"family": FAMILY, "measure_id": DCAT_AP.id, "native_id": native_id, "title": None,
-                                "message": f"odq's DCAT-AP {conformance.version} rendering violates: {shown}"})
+        result.dataset_finding(DCAT_AP, native_id, DCAT_AP_VIOLATIONS(version=conformance.version, violations=shown))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from types import ModuleType
 
+from checks.findings import FindingType
 from checks.measures import MeasureSpec, Parameter
 from checks.rules import RuleParameter, default_rules
 
@@ -116,3 +117,25 @@ def collect(modules: Iterable[ModuleType], rules: Iterable[RuleParameter] = ()) 
 def registry() -> MeasureRegistry:
     """Every measure odq can take, collected once from the family modules, with the default rules profile."""
     return collect((importlib.import_module(name) for name in FAMILY_MODULES), default_rules().parameters)
+
+
+def collect_finding_types(modules: Iterable[ModuleType]) -> dict[str, FindingType]:
+    """The FindingType constants in `modules` by code; a code declared twice is refused, naming both places."""
+    types: dict[str, FindingType] = {}
+    where: dict[str, str] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if not isinstance(value, FindingType):
+                continue
+            if value.code in types and types[value.code] is not value:
+                raise RegistryError(f"finding code {value.code!r} is declared twice: in {where[value.code]} and in "
+                                    f"{module.__name__}")
+            types.setdefault(value.code, value)
+            where.setdefault(value.code, module.__name__)
+    return types
+
+
+@cache
+def finding_types() -> dict[str, FindingType]:
+    """Every finding type the family modules declare, by code: what a report reads a stored finding's code with."""
+    return collect_finding_types(importlib.import_module(name) for name in FAMILY_MODULES)

@@ -33,7 +33,9 @@ class FindingRow(Base):
     measure_id: Mapped[str] = mapped_column(String(80))
     native_id: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
-    message: Mapped[str] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(String(80))  # the finding type (checks.findings); None before 0004
+    values: Mapped[dict | None] = mapped_column(JSONDocument)  # what fills the type's templates
+    message: Mapped[str] = mapped_column(Text)  # the English text, rendered when the finding was stored
 
 
 class ScoreRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from checks.catalogue import Catalogue
+from checks.findings import FindingType
 from checks.measures import FamilyResult, MeasureSpec, ShareCheck
 from checks.recorded import catalogue_time
 from checks.rules import UsageRules, default_rules
@@ -28,6 +29,18 @@ REPLY_TIMELY = MeasureSpec("data_request_reply_share", FAMILY, "share", "数据�
 SHOWCASES = MeasureSpec("showcases", FAMILY, "count", "基于开放数据的应用成果数", "apps and showcases listed",
                         point="3.4.3-2")
 
+REQUEST_UNKNOWN = FindingType(
+    "data-request-not-seen", "neither the profile nor the portal's API shows a data-request function; check the "
+    "portal by hand and record it under data_request.available",
+    "平台配置和接口均未显示数据开放申请功能，请人工核查平台并在平台配置中记录")
+NO_REQUEST = FindingType("no-data-request", "no data-request function on the portal", "平台没有申请数据开放功能")
+NO_STATISTICS = FindingType("no-usage-statistics", "no views, downloads or API calls published",
+                            "未公布浏览量、下载量或接口调用量")
+ANSWERED_LATE = FindingType("data-request-answered-late", "data request “{title}” answered after {days} days",
+                            "数据开放申请“{title}”在 {days} 天后才答复", portal_text=frozenset({"title"}))
+UNANSWERED = FindingType("data-request-unanswered", "data request “{title}” unanswered for {days} days",
+                         "数据开放申请“{title}”已 {days} 天未答复", portal_text=frozenset({"title"}))
+
 
 def evaluate(catalogue: Catalogue, rules: UsageRules | None = None) -> FamilyResult:
     """The family's measures; `rules` give the reply window (default: the shipped rules profile)."""
@@ -44,10 +57,9 @@ def evaluate(catalogue: Catalogue, rules: UsageRules | None = None) -> FamilyRes
     result.value(REQUEST, None if available is None else float(available), url=request.get("url"),
                  probed=probed.get("available"))
     if available is None:
-        result.portal_finding(REQUEST, "neither the profile nor the portal's API shows a data-request function; "
-                                       "check the portal by hand and record it under data_request.available")
+        result.portal_finding(REQUEST, REQUEST_UNKNOWN())
     elif not available:
-        result.portal_finding(REQUEST, "no data-request (申请数据开放) function on the portal")
+        result.portal_finding(REQUEST, NO_REQUEST())
     _replies(probed.get("items") or [], catalogue, result, rules)
     replies = request.get("public_replies")
     if replies is None and probed.get("items"):
@@ -58,7 +70,7 @@ def evaluate(catalogue: Catalogue, rules: UsageRules | None = None) -> FamilyRes
 
     views, downloads, calls = frame["views"], frame["downloads"], frame["api_calls"]
     any_stat = views.notna() | downloads.notna() | calls.notna()
-    result.shares.append(ShareCheck(STATS, any_stat, "no views, downloads or API calls published", mostly=0.8))
+    result.shares.append(ShareCheck(STATS, any_stat, NO_STATISTICS, mostly=0.8))
     result.value(DOWNLOADS, float(downloads.notna().mean()) if len(frame) else None,
                  total=int(downloads.sum()) if downloads.notna().any() else None)
     result.value(API_CALLS, float(calls.notna().mean()) if len(frame) else None,
@@ -84,6 +96,6 @@ def _replies(items: list[dict], catalogue: Catalogue, result: FamilyResult, rule
         if not pd.isna(closed) and days <= rules.reply_days:
             timely += 1
         elif len(result.findings) < 200:
-            state = f"answered after {days} days" if not pd.isna(closed) else f"unanswered for {days} days"
-            result.portal_finding(REPLY_TIMELY, f"data request {item.get('title')!r} {state}")
+            late = ANSWERED_LATE if not pd.isna(closed) else UNANSWERED
+            result.portal_finding(REPLY_TIMELY, late(title=item.get("title"), days=days))
     result.value(REPLY_TIMELY, timely / judged if judged else None, judged=judged, listed=len(items))

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 # The revision this code reads and writes; tests check it is the head of harvester/migrations/versions.
-HEAD = "0003"
+HEAD = "0004"
 VERSIONS = Path(__file__).with_name("migrations") / "versions"
 VERSION_TABLE = "alembic_version"
 # Any of these tables means the database already holds an odq store (with or without a revision).

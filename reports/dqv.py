@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 from checks.results import Results
 from harvester.dcat_ap import catalogue_iri, dataset_iri
 from harvester.store import Store
+from reports.messages import LANGS, finding_text
 
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -73,7 +74,8 @@ def quality_graph(portal_id: str, harvest_id: int, harvested_at: str, measures: 
         annotation = BNode()
         graph.add((annotation, RDF.type, DQV.QualityAnnotation))
         graph.add((annotation, OA.hasTarget, dataset_iri(portal_id, finding["native_id"])))
-        graph.add((annotation, OA.hasBody, Literal(str(finding["message"]))))
+        for lang in LANGS:  # the body in both languages, as the reports say it
+            graph.add((annotation, OA.hasBody, Literal(finding_text(finding, lang), lang=lang)))
         graph.add((annotation, OA.motivatedBy, DQV.qualityAssessment))
         graph.add((annotation, DCTERMS.subject, metric_iri(by_id.get(finding["measure_id"]) or finding)))
     return graph

@@ -10,11 +10,12 @@ import math
 import re
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from reports.openness_messages import STARS_TEMPLATES
+from checks.findings import FindingType
+from reports.openness_messages import stars_reason
 
 LANGS = ("zh", "en")
 
@@ -302,28 +303,6 @@ class Part:
 Translate = Callable[[str, str], str]
 
 
-@dataclass(frozen=True, slots=True)
-class FindingTemplate:
-    """One finding kind: how to read its values out of the stored message, and what to say in each language."""
-
-    pattern: re.Pattern[str]  # matches the whole stored (English) message of today's untyped findings
-    zh: str
-    en: str
-    raw: frozenset[str] = frozenset()  # placeholders that hold portal-supplied text
-    translate: Mapping[str, Translate] = field(default_factory=dict)  # placeholders said per language
-
-
-def _words(mapping: Mapping[str, tuple[str, str]]) -> Translate:
-    return lambda value, lang: mapping.get(value, (value, value))[0 if lang == "zh" else 1]
-
-
-def _unquote(value: str) -> str:
-    """A Python repr in a stored message ('暂无'), read back as the text it quoted."""
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
 def _file_errors(value: str, lang: str) -> str:
     """'type-error ×5, blank-row ×1' with each error type said in the language."""
     items = []
@@ -334,242 +313,82 @@ def _file_errors(value: str, lang: str) -> str:
 
 
 def _fetch_reason(value: str, lang: str) -> str:
+    """Why a sampled file was not validated (checks.files' reasons), said in the language."""
+    if lang != "zh":
+        return value
     cap = re.fullmatch(r"larger than the ([\d,]+)-byte cap; not validated", value) or re.fullmatch(
         r"not validated: over the cap of ([\d,]+) bytes", value)
     if cap:
-        return f"超过 {cap[1]} 字节上限，未校验" if lang == "zh" else value
+        return f"超过 {cap[1]} 字节上限，未校验"
     html = re.fullmatch(r"unreadable: declared (\S+) but the link serves an HTML page", value)
     if html:
-        return f"无法读取：声明为 {html[1]}，但链接返回的是 HTML 网页" if lang == "zh" else value
+        return f"无法读取：声明为 {html[1]}，但链接返回的是 HTML 网页"
     if value.startswith("unreadable: "):
-        return f"无法读取：{value.removeprefix('unreadable: ')}" if lang == "zh" else value
+        return f"无法读取：{value.removeprefix('unreadable: ')}"
     if value.startswith("refused "):
-        return "被地址防护拒绝" if lang == "zh" else "refused by the address guard"
+        return "被地址防护拒绝"
     if re.fullmatch(r"HTTP \d{3}", value) or "×" in value:
         return _file_errors(value, lang)
     return value
 
 
-def _domains(value: str, lang: str) -> str:
-    names = [domain_name(n, lang) for n in value.split("、") if n]
-    return ("、" if lang == "zh" else ", ").join(names)
+def _pick(words: Mapping[str, tuple[str, str]]) -> Translate:
+    return lambda value, lang: words.get(value, (value, value))[0 if lang == "zh" else 1]
 
 
-def _frequency_code(value: str, lang: str) -> str:
-    return frequency_name(value, lang) if value and value not in _UNKNOWN_VALUES else label("unknown", lang)
-
-
-def _pod_schema(value: str, lang: str) -> str:
-    return {"federal": "联邦", "non-federal": "非联邦"}.get(value, value) if lang == "zh" else value
-
-
-def _t(pattern: str, zh: str, en: str, raw: tuple[str, ...] = (), **translate: Translate) -> FindingTemplate:
-    return FindingTemplate(re.compile(pattern, re.S), zh, en, frozenset(raw), translate)
-
-
-# Words inside findings, said in the language: which date a judgement used, and the time it was judged against.
-_WHICH_DATE = {"last modified": ("最后更新", "last modified"), "data updated": ("数据更新", "data updated"),
-               "modified date": ("更新日期", "modified date"), "data update date": ("数据更新日期", "data update date")}
-_REFERENCE_TIME = {"harvest": ("采集时间", "harvest"), "recording": ("目录记录时间", "recording")}
-_SINCE = {"harvest": ("采集", "harvest"), "recording": ("目录记录", "recording")}  # 距采集 N 天
-
-
-def _pick(value: str, lang: str, words: dict[str, tuple[str, str]]) -> str:
-    zh, en = words.get(value, (value, value))
-    return zh if lang == "zh" else en
-
-
-_WORKS = {"works": ("可用", "works"), "fails": ("不可用", "fails"),
-          "fails or is not offered": ("不可用或未提供", "fails or is not offered")}
-
-# Keyed by the finding's measure id (its code until findings are typed); the first matching template wins.
-FINDING_TEMPLATES: dict[str, tuple[FindingTemplate, ...]] = {
-    "openness_stars_mean": tuple(_t(p, zh, en, raw=raw, **tr) for p, zh, en, raw, tr in STARS_TEMPLATES),
-    "catalogue_published": (
-        _t(r"the harvest found no datasets: no open catalogue could be read",
-           "采集未获得任何数据集：无法读取开放目录", "the harvest found no datasets: no open catalogue could be read"),
-    ),
-    "category_share": (
-        _t(r"no theme or sector category; only findable by search",
-           "没有主题或行业分类，只能通过搜索找到", "no theme or sector category; only findable by search"),
-    ),
-    "specific_category_share": (
-        _t(r"only in catch-all category (?P<labels>.+)", "仅归入兜底分类 {labels}",
-           "only in the catch-all category {labels}", raw=("labels",)),
-    ),
-    "largest_category_share": (
-        _t(r"(?P<share>\d+%) of categorised datasets sit in one category \((?P<label>.+)\): "
-           r"the classification does not help browsing",
-           "{share} 的已分类数据集集中在同一分类（{label}），分类无助于浏览",
-           "{share} of categorised datasets sit in one category ({label}): the classification does not help "
-           "browsing", raw=("label",)),
-    ),
-    "search_available": (
-        _t(r"keyword search (?P<search>works|fails), filtering by category (?P<filter>works|fails or is not offered)",
-           "关键词检索{search}，按分类筛选{filter}", "keyword search {search}, filtering by category {filter}",
-           search=_words(_WORKS), filter=_words(_WORKS)),
-    ),
-    "field_list_share": (
-        _t(r"no field list \(数据项说明\) published", "未发布数据项（字段）说明", "no field list published"),
-    ),
-    "fields_described_share": (
-        _t(r"only (?P<described>\S+) of (?P<count>\S+) fields have a description that says more than the field name",
-           "{count} 个字段中仅 {described} 个有超出字段名的说明",
-           "only {described} of {count} fields have a description that says more than the field name"),
-    ),
-    "declared_fields_match_share": (
-        _t(r"(?P<url>\S+): declared fields missing from the file (?P<missing>\[.*?\]), "
-           r"file columns not declared (?P<extra>\[.*\])",
-           "{url}：文件缺少已声明的字段 {missing}，文件中有未声明的列 {extra}",
-           "{url}: declared fields missing from the file {missing}, file columns not declared {extra}",
-           raw=("url", "missing", "extra")),
-    ),
-    "frequency_declared_share": (
-        _t(r"no update frequency declared", "未声明更新频率", "no update frequency declared"),
-        _t(r"declared update frequency (?P<label>'.*'|\".*\") is not (?:one odq can normalise|a frequency)",
-           "声明的更新频率“{label}”无法识别为标准频率", "the declared update frequency “{label}” is not one odq "
-           "can normalise", raw=("label",), label=lambda v, _lang: _unquote(v)),
-        # Older assessments wrote a missing label as nan (nothing was declared) and others without quotes.
-        _t(r"declared update frequency (?:nan|None|<NA>) is not (?:one odq can normalise|a frequency)",
-           "未声明更新频率", "no update frequency declared"),
-        _t(r"declared update frequency (?P<label>.+) is not (?:one odq can normalise|a frequency)",
-           "声明的更新频率“{label}”无法识别为标准频率", "the declared update frequency “{label}” is not one odq "
-           "can normalise", raw=("label",)),
-    ),
-    "timely_share": (
-        _t(r"declared (?P<raw>.*?) \((?P<name>[^()]*?), (?P<code>[^(),]*)\); (?P<which>last modified|data updated) "
-           r"(?P<modified>\S+), (?P<age>\S+) days before the (?P<ref>harvest|recording) \(allowed (?P<allowed>\S+)\)",
-           "声明更新频率“{raw}”（{code}），{which}于 {modified}，距{ref} {age} 天（允许 {allowed} 天）",
-           "declared “{raw}” ({code}); {which} {modified}, {age} days before the {ref} (allowed {allowed})",
-           raw=("raw",), code=_frequency_code, which=lambda v, lang: _pick(v, lang, _WHICH_DATE),
-           ref=lambda v, lang: _pick(v, lang, _SINCE)),
-        _t(r"judged as of the recording, (?P<at>\S+) \(profile recorded_at\), not the harvest time",
-           "按目录记录时间 {at}（配置 recorded_at）评判，而非采集时间",
-           "judged as of the recording, {at} (profile recorded_at), not the harvest time"),
-    ),
-    "observed_cadence_share": (
-        _t(r"declared (?P<raw>.*) but `modified` did not change over (?P<span>\S+) days of harvests",
-           "声明更新频率“{raw}”，但 {span} 天内的历次采集中更新时间从未变化",
-           "declared “{raw}” but the modified date did not change over {span} days of harvests", raw=("raw",)),
-    ),
-    "impossible_dates": (
-        _t(r"(?P<what>modified date|data update date) (?P<date>\S+) is after the (?P<ref>harvest|recording)",
-           "{what} {date} 晚于{ref}", "{what} {date} is after the {ref}", raw=("date",),
-           what=lambda v, lang: _pick(v, lang, _WHICH_DATE), ref=lambda v, lang: _pick(v, lang, _REFERENCE_TIME)),
-        _t(r"(?P<field>[\w.]+): (?P<value>'.*'|\".*\") is not a plausible date \(year (?P<year>\d+)\)",
-           "{field} 的日期 {value} 不合理（{year} 年）", "{field}: {value} is not a plausible date (year {year})",
-           raw=("field", "value"), value=lambda v, _lang: _unquote(v)),
-        _t(r"(?P<field>[\w.]+): (?P<value>'.*'|\".*\") is not (?:a valid date|a date odq can read).*",
-           "{field} 的 {value} 不是可识别的日期", "{field}: {value} is not a date odq can read",
-           raw=("field", "value"), value=lambda v, _lang: _unquote(v)),
-    ),
-    "machine_readable_share": (
-        _t(r"only no recognised format: nothing machine-readable", "没有可识别的格式，无机器可读格式",
-           "no recognised format: nothing machine-readable"),
-        _t(r"only (?P<formats>.+): nothing machine-readable", "仅有 {formats} 格式，无机器可读格式",
-           "only {formats}: nothing machine-readable"),
-    ),
-    "open_format_share": (
-        _t(r"only no recognised format: no open format", "没有可识别的格式，无开放格式",
-           "no recognised format: no open format"),
-        _t(r"only (?P<formats>.+): no open format", "仅有 {formats} 格式，无开放格式",
-           "only {formats}: no open format"),
-    ),
-    "api_share": (_t(r"no API access", "未提供数据接口（API）", "no API access"),),
-    "links_alive_share": (
-        _t(r"broken link: (?P<url>\S+) → (?P<reason>HTTP \d{3})", "链接失效：{url} → {reason}",
-           "broken link: {url} → {reason}", raw=("url",)),
-        _t(r"broken link: (?P<links>.+)", "链接失效：{links}", "broken link: {links}", raw=("links",)),
-    ),
-    "declared_format_matches_share": (
-        _t(r"(?P<url>\S+): declared (?P<format>\S+) but served (?P<type>.+)",
-           "{url}：声明为 {format}，实际返回 {type}", "{url}: declared {format} but served {type}",
-           raw=("url", "type")),
-    ),
-    "valid_file_share": (
-        _t(r"(?P<url>\S+): (?P<reason>.*) \(encoding (?P<encoding>[^()]*)\)",
-           "{url}：{reason}（编码 {encoding}）", "{url}: {reason} (encoding {encoding})",
-           raw=("url", "encoding", "reason"), reason=_fetch_reason),
-        # The reason quotes tools and files (frictionless's wording, member names): kept as original text.
-        _t(r"(?P<url>\S+): (?P<reason>.*)", "{url}：{reason}", "{url}: {reason}", raw=("url", "reason"),
-           reason=_fetch_reason),
-    ),
-    "empty_datasets": (
-        _t(r"the dataset has no distribution: nothing to download or call",
-           "数据集没有任何资源：无可下载或调用的内容", "the dataset has no distribution: nothing to download or call"),
-    ),
-    "tiny_datasets": (
-        _t(r"the portal says the dataset holds (?P<records>\S+) records", "平台称该数据集仅有 {records} 条记录",
-           "the portal says the dataset holds {records} records"),
-    ),
-    "domains_covered": (
-        _t(r"no \(or fewer than (?P<n>\d+)\) datasets in: (?P<missing>.*)",
-           "以下领域没有（或少于 {n} 个）数据集：{missing}", "no (or fewer than {n}) datasets in: {missing}",
-           missing=_domains),
-    ),
-    "data_request_available": (
-        _t(r"neither the profile nor the portal's API shows a data-request function; .*",
-           "平台配置和接口均未显示数据开放申请功能，请人工核查平台并在平台配置中记录",
-           "neither the profile nor the portal's API shows a data-request function; check the portal by hand and "
-           "record it under data_request.available"),
-        _t(r"no data-request \(申请数据开放\) function on the portal", "平台没有申请数据开放功能",
-           "no data-request function on the portal"),
-    ),
-    "data_request_reply_share": (
-        _t(r"data request (?P<title>'.*'|\".*\") answered after (?P<days>\d+) days",
-           "数据开放申请“{title}”在 {days} 天后才答复", "data request “{title}” answered after {days} days",
-           raw=("title",), title=lambda v, _lang: _unquote(v)),
-        _t(r"data request (?P<title>'.*'|\".*\") unanswered for (?P<days>\d+) days",
-           "数据开放申请“{title}”已 {days} 天未答复", "data request “{title}” unanswered for {days} days",
-           raw=("title",), title=lambda v, _lang: _unquote(v)),
-    ),
-    "pod_conformant_share": (
-        _t(r"not valid against the POD (?P<schema>federal|non-federal) schema: (?P<errors>.*)",
-           "不符合 POD（DCAT-US 1.1）{schema}模式：{errors}", "not valid against the POD {schema} schema: {errors}",
-           raw=("errors",), schema=_pod_schema),
-    ),
-    "usage_published_share": (
-        _t(r"no views, downloads or API calls published", "未公布浏览量、下载量或接口调用量",
-           "no views, downloads or API calls published"),
-    ),
+# The vocabularies a finding type names for its values (checks.findings): codes said in each language.
+VOCABULARIES: dict[str, Translate] = {
+    "probe": _pick({"works": ("可用", "works"), "fails": ("不可用", "fails"),
+                    "fails-or-absent": ("不可用或未提供", "fails or is not offered"),
+                    "not-probed": ("未能探测", "could not be probed")}),
+    "frequency": lambda value, lang: frequency_name(value, lang),
+    "judged-date": _pick({"data": ("数据更新", "data updated"), "record": ("最后更新", "last modified")}),
+    "dated-field": _pick({"data": ("数据更新日期", "data update date"), "record": ("更新日期", "modified date")}),
+    "reference-time": _pick({"harvest": ("采集时间", "harvest"), "recording": ("目录记录时间", "recording")}),
+    "domains": lambda value, lang: domain_name(value, lang),
+    "file-errors": _file_errors,
+    "fetch-reason": _fetch_reason,
+    "pod-schema": _pick({"federal": ("联邦", "federal"), "non-federal": ("非联邦", "non-federal")}),
+    "stars-reason": stars_reason,
 }
 
-# Typed findings (code + values), once checks store them: a code's template here wins over the stored message.
-TYPED_TEMPLATES: dict[str, FindingTemplate] = {}
 
-
-def _value_text(value: Any, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in _UNKNOWN_VALUES:
+def _value_text(value: Any, lang: str, translate: Translate | None) -> str:
+    if isinstance(value, list):
+        if not value:
+            return label("none", lang)
+        return ("、" if lang == "zh" else ", ").join(_value_text(v, lang, translate) for v in value)
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() in _UNKNOWN_VALUES:
         return label("unknown", lang)
-    return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return translate(text, lang) if translate else text
 
 
-def _fill(template: FindingTemplate, values: Mapping[str, Any], lang: str) -> list[Part]:
+def _typed_parts(kind: FindingType, values: Mapping[str, Any], lang: str) -> list[Part]:
     parts: list[Part] = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template.zh if lang == "zh" else template.en):
+    for literal, name, _spec, _conv in string.Formatter().parse(kind.zh if lang == "zh" else kind.en):
         if literal:
             parts.append(Part(literal))
         if name is None:
             continue
-        text = _value_text(values.get(name), lang)
-        if name in template.translate and text != label("unknown", lang):
-            text = template.translate[name](text, lang)
-        parts.append(Part(text, raw=name in template.raw))
+        vocabulary = kind.vocabulary.get(name)
+        parts.append(Part(_value_text(values.get(name), lang, VOCABULARIES[vocabulary] if vocabulary else None),
+                          raw=name in kind.portal_text))
     return parts
 
 
 def finding_parts(finding: Mapping[str, Any], lang: str) -> list[Part]:
-    """A finding said in the language: its typed template, else the catalogue's template for its measure read
-    against the stored message, else the stored message itself, marked as raw text under the family's name."""
-    code, values = finding.get("code"), finding.get("values")
-    if code in TYPED_TEMPLATES and isinstance(values, Mapping):
-        return _fill(TYPED_TEMPLATES[str(code)], values, lang)
-    message = str(finding.get("message") or "")
-    for template in FINDING_TEMPLATES.get(str(finding.get("measure_id")), ()):
-        match = template.pattern.fullmatch(message)
-        if match:
-            return _fill(template, match.groupdict(), lang)
-    message = _MISSING_TOKEN.sub(label("unknown", lang), message)
+    """A finding said in the language from its type's templates and values; a finding stored before findings were
+    typed (no code) is shown as stored, marked as the original text under its family's name."""
+    from checks.registry import finding_types
+
+    kind = finding_types().get(str(finding.get("code")))
+    values = finding.get("values")
+    if kind is not None and isinstance(values, Mapping):
+        return _typed_parts(kind, values, lang)
+    message = _MISSING_TOKEN.sub(label("unknown", lang), str(finding.get("message") or ""))
     if lang == "zh":
         return [Part(f"{family_title(str(finding.get('family')), lang)}问题（原文）："), Part(message, raw=True)]
     return [Part(message, raw=True)]

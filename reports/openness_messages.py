@@ -1,8 +1,8 @@
 """The openness-stars findings (checks.openness reasons) said in Chinese and English.
 
 checks.openness writes one reason per distribution in a small fixed grammar ("declared RDF_XML but the URL is
-.txt: TXT → 1 star"); `stars_reason` reads it back and says it in the report's language. STARS_TEMPLATES are the
-finding templates of the measure openness_stars_mean, as (pattern, zh, en, raw groups, translated groups).
+.txt: TXT → 1 star"); `stars_reason` reads it back and says it in the report's language: the "stars-reason"
+vocabulary of the openness findings (checks.formats LOW_STARS, BELOW_PROMISE).
 """
 
 from __future__ import annotations
@@ -71,22 +71,3 @@ def stars_reason(text: str, lang: str) -> str:
         if match:
             return say(match, lang)
     return text
-
-
-# (pattern, zh, en, raw groups, translated groups) for reports.messages' FINDING_TEMPLATES["openness_stars_mean"]
-STARS_TEMPLATES: tuple[tuple[str, str, str, tuple[str, ...], dict[str, Callable[[str, str], str]]], ...] = (
-    (r"(?P<n>\d+) of (?P<total>\d+) datasets carry a licence the Open Definition list does not know "
-     r"\((?P<examples>.*)\): their stars are not zeroed",
-     "{total} 个数据集中有 {n} 个的许可协议不在开放定义（Open Definition）列表中（{examples}）：星级未因此清零",
-     "{n} of {total} datasets carry a licence the Open Definition list does not know ({examples}): "
-     "their stars are not zeroed", ("examples",),
-     {"examples": lambda v, lang: v.replace("none given", "未填写") if lang == "zh" else v}),
-    (r"licence (?P<licence>.*) is not open → 0 stars \(format: (?P<format>.*)\)",
-     "许可协议 {licence} 不是开放许可 → 0 星（格式：{format}）",
-     "licence {licence} is not open → 0 stars (format: {format})",
-     ("licence",), {"format": stars_reason}),
-    (r"(?P<lost>.+?); the dataset's best: (?P<best>.+)", "{lost}；该数据集最好的资源：{best}",
-     "{lost}; the dataset's best: {best}", (), {"lost": stars_reason, "best": stars_reason}),
-    (r"(?P<reason>(?:broken link|licence|declared|no declared format)\b.+)", "{reason}", "{reason}", (),
-     {"reason": stars_reason}),
-)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from checks.assess import Assessment, AssessOptions, assess_harvest
+from checks.measures import ShareCheck
 from checks.results import Results
 from harvester.store import Store
+from reports.messages import finding_text
 
 
 def assess_fixture_portal(store: Store, harvest_id: int, portal: dict[str, Any]) -> Assessment:
@@ -27,3 +31,15 @@ def assess_fixture_portal(store: Store, harvest_id: int, portal: dict[str, Any])
     stored = {m["measure_id"] for m in Results(store).measures(harvest_id)}
     assert stored == {m["measure_id"] for m in assessment.measures}
     return assessment
+
+
+def explained(check: ShareCheck, ids: list[str] | pd.Index) -> pd.Series:
+    """Why each of `ids` failed a share check, as the English report says it."""
+    index = pd.Index(ids)
+    return pd.Series([finding_text(s.row("f", check.spec.id), "en") for s in check.explained(index)], index=index,
+                     dtype=object)
+
+
+def english(finding: dict[str, Any]) -> str:
+    """A stored finding as the English report says it."""
+    return finding_text(finding, "en")

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from harvester.adapters.values import count_from
 from harvester.dates import BadDate, parse_date
 from harvester.records import Category, DatasetRecord, Distribution, Field, Usage, newest_date
 from harvester.vocab import format_info, normalise_format, normalise_frequency, normalise_label
@@ -241,8 +242,8 @@ class ColumnMapping:
         if text is None:
             return None
         number = text.replace(",", "").replace("，", "").replace(" ", "")
-        if _NUMBER.match(number):
-            return int(float(number))
+        if _NUMBER.match(number) and (count := count_from(float(number))) is not None:
+            return count
         problems.append(f"{name}: {text!r} is not a number")
         return None
 
@@ -256,7 +257,10 @@ class ColumnMapping:
         power = 0 if unit.startswith("b") else _SIZE_POWERS[unit[0]]
         number = found.group(1)  # a comma before one or two digits is a decimal comma, else a thousands separator
         number = number.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", number) else number.replace(",", "")
-        return round(float(number) * 1024**power)
+        size = count_from(round(float(number) * 1024**power)) if math.isfinite(float(number)) else None
+        if size is None:
+            problems.append(f"{name}: {text!r} is not a size odq can store")
+        return size
 
     def date(self, name: str, values: Mapping[str, Any], problems: list[str]) -> str | None:
         text = self.text(name, values)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from harvester.dates import BadDate, parse_date
+
+MAX_COUNT = 2**63 - 1  # what the store (a 64-bit integer, orjson) can hold; no portal counts beyond it
 
 
 def as_int(value: Any) -> int | None:
@@ -12,9 +15,16 @@ def as_int(value: Any) -> int | None:
     if value in (None, "") or isinstance(value, bool | dict | list):
         return None
     try:
-        return int(float(str(value).replace(",", "").strip()))
+        return count_from(float(str(value).replace(",", "").strip()))
     except ValueError:
         return None
+
+
+def count_from(number: float) -> int | None:
+    """A number read from a portal as a count; None when it is not finite or beyond what can be stored."""
+    if not math.isfinite(number) or abs(number) > MAX_COUNT:
+        return None
+    return int(number)
 
 
 def read_date(value: Any, problems: list[str], label: str = "date") -> str | None:

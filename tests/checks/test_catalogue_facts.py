@@ -10,6 +10,7 @@ import pytest
 
 from checks import classification, usage
 from checks.catalogue import Catalogue
+from tests.assessing import english
 
 
 def catalogue(facts: dict | None) -> Catalogue:
@@ -43,7 +44,9 @@ def test_search_available_reads_one_name_per_fact(facts, expected):
 def test_the_finding_says_which_part_failed_and_which_was_not_probed():
     result = classification.evaluate(catalogue({"keyword_search": False, "category_filter": None}))
     (finding,) = [f for f in result.findings if f["measure_id"] == "search_available"]
-    assert finding["message"] == "keyword search fails or is not offered, filtering by category could not be probed"
+    assert finding["code"] == "search-or-filter-fails"
+    assert finding["values"] == {"search": "fails", "filter": "not-probed"}
+    assert english(finding) == "keyword search fails, filtering by category could not be probed"
 
 
 def test_data_requests_and_showcases_come_from_the_details():

@@ -6,7 +6,6 @@ import copy
 import json
 from datetime import datetime, timedelta
 
-import pandas as pd
 import pytest
 from sqlalchemy import update
 
@@ -14,6 +13,7 @@ from checks.catalogue import load_catalogue
 from checks.frequency import evaluate
 from harvester.adapters.ckan import map_package
 from harvester.store import HarvestRow
+from tests.assessing import explained
 from tests.conftest import real_fixture
 
 PORTAL = {"id": "birmingham", "name": "b", "level": "city", "region": "r", "software": "ckan",
@@ -66,7 +66,7 @@ def test_timeliness_against_a_fixed_harvest_time(store, packages):
     timely = checks["timely_share"].passed
     assert {k: bool(v) for k, v in timely.dropna().items()} == expected
     assert timely.isna().sum() == 3  # irregular, 暂无 and missing: not judged
-    messages = checks["timely_share"].messages(pd.Index(late_ids := [k for k, ok in expected.items() if not ok]))
+    messages = explained(checks["timely_share"], late_ids := [k for k, ok in expected.items() if not ok])
     assert late_ids and all("days before the harvest" in m for m in messages)
 
 
@@ -90,10 +90,10 @@ def test_a_missing_frequency_is_not_declared_and_no_message_says_nan(store, pack
     declared = _shares(evaluate(load_catalogue(store, harvest_id, PORTAL, with_distributions=False)))[
         "frequency_declared_share"]
     failing = declared.passed[declared.passed == False].index  # noqa: E712
-    messages = declared.messages(failing)
+    messages = explained(declared, failing)
     assert len(messages) == 9
     assert messages[packages[0]["id"]] == "no update frequency declared"
-    assert messages[packages[1]["id"]] == "declared update frequency '暂无' is not one odq can normalise"
+    assert messages[packages[1]["id"]] == "the declared update frequency “暂无” is not one odq can normalise"
     assert sorted(messages.value_counts().tolist()) == [1, 8]
     assert not any("nan" in m.lower() for m in messages)
 

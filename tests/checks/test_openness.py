@@ -14,6 +14,7 @@ from checks.licences import licence_openness
 from checks.openness import distribution_stars, with_licence
 from harvester import vocab
 from harvester.vocab import declared_format, format_info, media_type_format, url_extensions, url_format
+from tests.assessing import english
 
 # ckanext-qa's table: format short name → score, all 67 rows.
 QA_TABLE = {
@@ -370,7 +371,7 @@ def _stars_measure(catalogue):
 
     result = formats.evaluate(catalogue)
     spec, value, detail = result.values["openness_stars_mean"]
-    messages = {f["native_id"]: f["message"] for f in result.findings if f["measure_id"] == spec.id}
+    messages = {f["native_id"]: english(f) for f in result.findings if f["measure_id"] == spec.id}
     return value, detail, messages
 
 
@@ -414,7 +415,7 @@ def test_datasets_score_their_best_distribution_after_links_and_licences():
     assert messages["rdf-as-text"].startswith("declared RDF_XML but the URL is .txt: TXT → 1 star")
     assert "no-licence" not in messages and "unchecked" not in messages
     assert messages[None] == ("1 of 7 datasets carry a licence the Open Definition list does not know "
-                              "(none given ×1): their stars are not zeroed")
+                              "(— ×1): their stars are not zeroed")
 
 
 def test_a_sampled_file_whose_bytes_are_a_web_page_scores_0():

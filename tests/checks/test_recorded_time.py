@@ -12,6 +12,7 @@ from checks.catalogue import Catalogue
 from checks.frequency import evaluate
 from checks.recorded import catalogue_time
 from harvester.profiles import ProfileError
+from tests.assessing import english, explained
 
 HARVESTED = datetime(2026, 12, 1, 8, 0)
 
@@ -64,9 +65,9 @@ def test_a_recorded_catalogue_is_judged_as_of_its_recording():
     then = _timely(evaluate(_catalogue(rows, recorded, with_data_dates=False)))
     assert today.passed.tolist() == [False, False]
     assert then.passed.tolist() == [True, False]  # 52 days before the recording, then 53
-    assert then.messages(pd.Index(["d1"]))["d1"] == (
-        "declared monthly (每月, P1M); last modified 2022-07-14, 53 days before the recording (allowed 53)")
-    assert today.messages(pd.Index(["d1"]))["d1"].endswith("days before the harvest (allowed 53)")
+    assert explained(then, ["d1"])["d1"] == (
+        "declared “monthly” (monthly); last modified 2022-07-14, 53 days before the recording (allowed 53)")
+    assert explained(today, ["d1"])["d1"].endswith("days before the harvest (allowed 53)")
 
 
 def test_the_data_date_wins_over_the_record_date_and_the_message_says_which():
@@ -77,9 +78,10 @@ def test_the_data_date_wins_over_the_record_date_and_the_message_says_which():
     ]
     timely = _timely(evaluate(_catalogue(rows)))
     assert timely.passed.tolist() == [False, True, False]
-    messages = timely.messages(pd.Index(["d0", "d2"]))
-    assert messages["d0"].startswith("declared monthly (每月, P1M); data updated 2026-01-01, 334 days before")
-    assert messages["d2"].startswith("declared monthly (每月, P1M); last modified 2026-01-01, 334 days before")
+    messages = explained(timely, ["d0", "d2"])
+    assert messages["d0"].startswith("declared “monthly” (monthly); data updated 2026-01-01, 334 days before")
+    assert messages["d2"].startswith("declared “monthly” (monthly); last modified 2026-01-01, 334 days before")
+    assert [s.values["which"] for s in timely.explained(pd.Index(["d0", "d2"]))] == ["data", "record"]
 
 
 def test_a_future_data_date_is_an_impossible_date_of_its_own():
@@ -89,7 +91,7 @@ def test_a_future_data_date_is_an_impossible_date_of_its_own():
     result = evaluate(_catalogue(rows))
     _, count, detail = result.values["impossible_dates"]
     assert count == 3 and detail == {"future": 3, "unreadable": 0}  # dates, not datasets
-    messages = sorted(f["message"] for f in result.findings if f["measure_id"] == "impossible_dates")
+    messages = sorted(english(f) for f in result.findings if f["measure_id"] == "impossible_dates")
     assert messages == ["data update date 2027-03-01 is after the harvest",
                         "data update date 2027-03-01 is after the harvest",
                         "modified date 2027-03-01 is after the harvest"]

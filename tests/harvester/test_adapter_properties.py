@@ -136,6 +136,17 @@ def test_jsonapi_items(item, profile_fields):
     assert_mapped(JsonApiAdapter(profile("jsonapi", **options), Http()).map_native(item))
 
 
+def test_counts_and_sizes_beyond_what_a_store_holds_are_problems_not_crashes():
+    """A hypothesis find: 浏览 = 99999999999999999999 made orjson refuse the record ("Integer exceeds 64-bit")."""
+    adapter = CatalogueFileAdapter(profile("file", source=f"{URL}/c.csv", columns={
+        "title": "名称", "views": "浏览", "download_url": "链接", "byte_size": "大小"}), Http())
+    row = {"名称": "t", "浏览": "99999999999999999999", "链接": "http://h.example/a.csv", "大小": "1e400 MB"}
+    (record,) = list(adapter.datasets_from_rows(iter([Row(2, row, row)])))
+    assert record.usage.views is None and record.distributions[0].byte_size is None
+    assert any("浏览" in p or "views" in p for p in record.problems)
+    record.content_hash()  # and it can be stored
+
+
 FILE_COLUMNS = ["名称", "部门", "主题", "格式", "链接", "更新", "大小", "浏览", "字段", "info"]
 
 

@@ -52,7 +52,7 @@ def test_head_is_the_newest_revision_file():
 
     config = Config()
     config.set_main_option("script_location", str(schema.VERSIONS.parent))
-    assert ScriptDirectory.from_config(config).get_current_head() == schema.HEAD == "0003"
+    assert ScriptDirectory.from_config(config).get_current_head() == schema.HEAD == "0004"
 
 
 def test_landed_store_is_refused_in_one_line_then_upgrades_in_place(tmp_path):
@@ -65,13 +65,17 @@ def test_landed_store_is_refused_in_one_line_then_upgrades_in_place(tmp_path):
 
     upgraded = odq("db", "upgrade", "--db", url, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "revision none → 0003" in upgraded.stdout
+    assert "revision none → 0004" in upgraded.stdout
     assert odq("db", "current", "--db", url, cwd=tmp_path).stdout.strip().endswith("(up to date)")
 
     assert counts(url) == LANDED_COUNTS  # nothing lost
     engine = create_engine(url)
     columns = {c["name"] for c in inspect(engine).get_columns("records")}
     assert "fields_described" not in columns and "data_modified" in columns
+    # 0004: findings keep a type code and values; the landed findings keep their message and have no code.
+    assert {"code", "values"} <= {c["name"] for c in inspect(engine).get_columns("findings")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM findings WHERE code IS NULL")).scalar_one() == 849
 
     # The upgraded store works: its round still shows, the harvest is assessed and reported again.
     shown = odq("round", "show", "2026-demo", "--db", url, "--json", cwd=tmp_path)
@@ -82,6 +86,11 @@ def test_landed_store_is_refused_in_one_line_then_upgrades_in_place(tmp_path):
     reported = odq("report", PORTAL, "--db", url, "--out", str(tmp_path / "r"), cwd=tmp_path)
     assert reported.returncode == 0, reported.stderr
     assert (tmp_path / "r" / "index.html").exists()
+    with engine.connect() as conn:  # the re-assessment stored typed findings
+        untyped = conn.execute(text("SELECT count(*) FROM findings WHERE code IS NULL")).scalar_one()
+        typed = conn.execute(text("SELECT count(*) FROM findings WHERE code IS NOT NULL")).scalar_one()
+    assert untyped == 0 and typed > 0
+    engine.dispose()
 
 
 def test_store_from_before_the_stop_13_columns_is_adopted(tmp_path):
@@ -125,7 +134,7 @@ def test_unknown_and_older_revisions_are_refused(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'older.sqlite'}"
     upgrade(make_engine(url), "0001")
-    with pytest.raises(SchemaError, match=r"has schema revision 0001; this odq needs 0003: run `odq db upgrade"):
+    with pytest.raises(SchemaError, match=r"has schema revision 0001; this odq needs 0004: run `odq db upgrade"):
         Store(url)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -148,7 +157,7 @@ def test_fresh_store_is_built_by_the_migrations_and_matches_the_models(backend, 
     with fresh_database(backend, tmp_path) as url:
         store = Store(url)
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
             differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert differences == []
         if backend == "postgresql":
@@ -181,7 +190,7 @@ def test_landed_rows_on_postgresql_upgrade_in_place(tmp_path):
                     write.execute(insert(table), rows)
             write.execute(text("SELECT setval('harvests_id_seq', (SELECT max(id) FROM harvests))"))
         done = upgrade(target)
-        assert (done.before, done.after) == ("0001", "0003")
+        assert (done.before, done.after) == ("0001", "0004")
         assert counts(url) == LANDED_COUNTS
         store = Store(url)
         assert store.current_harvest(PORTAL).datasets == 320

@@ -1,4 +1,4 @@
-"""The message catalogue: findings said in Chinese and English from the messages checks store today, names of
+"""The message catalogue: typed findings said in Chinese and English from their templates and values, names of
 systems, points, tiers and domains in English, and never a raw 'nan'."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from checks import classification, domains, fields, formats, frequency, usage
+from checks.findings import FindingType
 from checks.scoring import load_systems
 from reports.messages import (
     domain_name,
@@ -22,73 +24,96 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def finding(measure_id: str, message: str, family: str = "frequency") -> dict:
+    """A finding as stored before findings were typed: a message and no code."""
     return {"family": family, "measure_id": measure_id, "native_id": "x", "message": message}
 
 
-@pytest.mark.parametrize(("measure_id", "message", "zh", "en"), [
-    ("timely_share",
-     "declared 每季度 (每季度, P3M); last modified 2025-10-06, 422 days before the harvest (allowed 144)",
-     "声明更新频率“每季度”（每季度），最后更新于 2025-10-06，距采集 422 天（允许 144 天）",
+def typed(kind: FindingType, **values) -> dict:
+    return kind(**values).row("frequency", "m", "x")
+
+
+@pytest.mark.parametrize(("kind", "values", "zh", "en"), [
+    (frequency.LATE, dict(raw="每季度", frequency="P3M", which="record", modified="2025-10-06", age=422,
+                          reference="harvest", allowed=144),
+     "声明更新频率“每季度”（每季度），最后更新于 2025-10-06，距采集时间 422 天（允许 144 天）",
      "declared “每季度” (quarterly); last modified 2025-10-06, 422 days before the harvest (allowed 144)"),
-    ("timely_share",
-     "declared 年度 (每年, P1Y); last modified ?, <NA> days before the harvest (allowed 555)",
-     "声明更新频率“年度”（每年），最后更新于 未知，距采集 未知 天（允许 555 天）",
+    (frequency.LATE, dict(raw="年度", frequency="P1Y", which="record", modified=None, age=float("nan"),
+                          reference="harvest", allowed=555),
+     "声明更新频率“年度”（每年），最后更新于 未知，距采集时间 未知 天（允许 555 天）",
      "declared “年度” (annual); last modified unknown, unknown days before the harvest (allowed 555)"),
-    ("timely_share",
-     "declared 毎月 (每月, P1M); data updated 2022-03-01, 188 days before the recording (allowed 52)",
-     "声明更新频率“毎月”（每月），数据更新于 2022-03-01，距目录记录 188 天（允许 52 天）",
+    (frequency.LATE, dict(raw="毎月", frequency="P1M", which="data", modified="2022-03-01", age=188,
+                          reference="recording", allowed=52),
+     "声明更新频率“毎月”（每月），数据更新于 2022-03-01，距目录记录时间 188 天（允许 52 天）",
      "declared “毎月” (monthly); data updated 2022-03-01, 188 days before the recording (allowed 52)"),
-    ("timely_share", "judged as of the recording, 2021-07-13T00:00:00 (profile recorded_at), not the harvest time",
+    (frequency.RECORDED, dict(at="2021-07-13T00:00:00"),
      "按目录记录时间 2021-07-13T00:00:00（配置 recorded_at）评判，而非采集时间",
      "judged as of the recording, 2021-07-13T00:00:00 (profile recorded_at), not the harvest time"),
-    ("impossible_dates", "data update date 2031-01-01 is after the recording",
+    (frequency.FUTURE_DATE, dict(which="data", date="2031-01-01", reference="recording"),
      "数据更新日期 2031-01-01 晚于目录记录时间", "data update date 2031-01-01 is after the recording"),
-    ("fields_described_share", "only 0 of 6 fields have a description that says more than the field name",
+    (frequency.IMPLAUSIBLE_DATE, dict(field="modified", value="2913-10-11", year=2913),
+     "modified 的日期“2913-10-11”不合理（2913 年）", "modified: “2913-10-11” is not a plausible date (year 2913)"),
+    (fields.FIELDS_UNDESCRIBED, dict(described=0, count=6),
      "6 个字段中仅 0 个有超出字段名的说明", "only 0 of 6 fields have a description that says more than the field name"),
-    ("valid_file_share", "http://h.example/f.csv: type-error ×5, blank-row ×1 (encoding utf-8)",
+    (formats.FILE_INVALID, dict(url="http://h.example/f.csv", errors="type-error ×5, blank-row ×1", encoding="utf-8"),
      "http://h.example/f.csv：类型错误 ×5、空行 ×1（编码 utf-8）",
      "http://h.example/f.csv: type error ×5, blank row ×1 (encoding utf-8)"),
-    ("valid_file_share", "http://h.example/p.html: not-a-data-file ×1 (encoding None)",
+    (formats.FILE_INVALID, dict(url="http://h.example/p.html", errors="not-a-data-file ×1", encoding=None),
      "http://h.example/p.html：不是数据文件 ×1（编码 未知）", "http://h.example/p.html: not a data file ×1 (encoding unknown)"),
-    ("domains_covered", "no (or fewer than 3) datasets in: 农业、环保",
+    (domains.DOMAINS_MISSING, dict(n=3, missing=["农业", "环保"]),
      "以下领域没有（或少于 3 个）数据集：农业、环保",
      "no (or fewer than 3) datasets in: agriculture, forestry and fisheries, environmental protection"),
-    ("frequency_declared_share", "declared update frequency '暂无' is not one odq can normalise",
+    (frequency.UNKNOWN_FREQUENCY, dict(label="暂无"),
      "声明的更新频率“暂无”无法识别为标准频率", "the declared update frequency “暂无” is not one odq can normalise"),
-    ("frequency_declared_share", "declared update frequency nan is not a frequency", "未声明更新频率",
-     "no update frequency declared"),
-    ("data_request_reply_share", "data request '申请开放数据 #4' unanswered for 250 days",
+    (usage.UNANSWERED, dict(title="申请开放数据 #4", days=250),
      "数据开放申请“申请开放数据 #4”已 250 天未答复", "data request “申请开放数据 #4” unanswered for 250 days"),
-    ("search_available", "keyword search works, filtering by category fails or is not offered",
+    (classification.SEARCH_FAILS, dict(search="works", filter="fails-or-absent"),
      "关键词检索可用，按分类筛选不可用或未提供", "keyword search works, filtering by category fails or is not offered"),
-    ("links_alive_share", "broken link: http://h.example/a.csv → HTTP 404", "链接失效：http://h.example/a.csv → HTTP 404",
-     "broken link: http://h.example/a.csv → HTTP 404"),
+    (formats.BROKEN_LINK, dict(url="http://h.example/a.csv", reason="HTTP 404"),
+     "链接失效：http://h.example/a.csv → HTTP 404", "broken link: http://h.example/a.csv → HTTP 404"),
+    (formats.BROKEN_LINKS, dict(url="http://h.example/a.csv", reason="HTTP 404", more=2),
+     "链接失效：http://h.example/a.csv → HTTP 404，另有 2 个链接失效",
+     "broken links: http://h.example/a.csv → HTTP 404, and 2 more"),
+    (formats.SOFT_404, dict(url="http://h.example/a.csv", format="CSV"),
+     "http://h.example/a.csv：声明为 CSV，链接却返回 HTML 网页（软 404）",
+     "http://h.example/a.csv: declared CSV but answers with an HTML page (a soft 404)"),
+    (fields.HEADER_MISMATCH, dict(url="http://h.example/a.csv", missing=[], extra=["备注"]),
+     "http://h.example/a.csv：文件缺少已声明的字段 无，文件中有未声明的列 备注",
+     "http://h.example/a.csv: declared fields missing from the file none, file columns not declared 备注"),
 ])
-def test_stored_messages_are_said_in_each_language(measure_id, message, zh, en):
-    assert finding_text(finding(measure_id, message), "zh") == zh
-    assert finding_text(finding(measure_id, message), "en") == en
+def test_typed_findings_are_said_in_each_language(kind, values, zh, en):
+    assert finding_text(typed(kind, **values), "zh") == zh
+    assert finding_text(typed(kind, **values), "en") == en
+
+
+def test_the_stored_english_message_is_the_template_filled_with_the_values():
+    row = typed(frequency.LATE, raw="每季度", frequency="P3M", which="record", modified="2025-10-06", age=422,
+                reference="harvest", allowed=144)
+    assert row["code"] == "late-update"
+    assert row["message"] == "declared “每季度” (P3M); record 2025-10-06, 422 days before the harvest (allowed 144)"
+    assert row["values"]["age"] == 422
 
 
 def test_portal_supplied_pieces_are_marked_raw():
-    parts = finding_parts(finding("specific_category_share", "only in catch-all category 综合/其他",
-                                  "classification"), "en")
+    parts = finding_parts(typed(classification.CATCH_ALL_ONLY, labels="综合/其他"), "en")
     assert [p.text for p in parts if p.raw] == ["综合/其他"]
     assert not CJK.search("".join(p.text for p in parts if not p.raw))
 
 
-def test_an_unknown_finding_keeps_its_message_as_raw_text_under_the_family_name():
+def test_a_finding_stored_before_types_keeps_its_message_as_raw_text_under_the_family_name():
     parts = finding_parts(finding("new_measure", "something new happened", "formats"), "zh")
     assert parts[0].text == "格式与调用便捷性问题（原文）：" and not parts[0].raw
     assert parts[1].text == "something new happened" and parts[1].raw
 
 
 def test_no_finding_text_says_nan():
-    for message in ("declared nan (, nan); last modified nan, nan days before the harvest (allowed nan)",
-                    "only nan of nan fields have a description that says more than the field name"):
+    nan = float("nan")
+    said = [typed(frequency.LATE, raw=nan, frequency=nan, which="record", modified=nan, age=nan, reference="harvest",
+                  allowed=nan),
+            typed(fields.FIELDS_UNDESCRIBED, described=nan, count=None)]
+    for row in said:
+        assert "nan" not in row["message"].lower()
         for lang in ("zh", "en"):
-            text = finding_text(finding("timely_share" if "declared" in message else "fields_described_share",
-                                        message), lang)
-            assert "nan" not in text.replace("unknown", "")
+            assert "nan" not in finding_text(row, lang).lower()
 
 
 def test_tiers_and_the_12_domains_have_english_names():
