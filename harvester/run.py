@@ -15,6 +15,7 @@ from typing import Any
 from harvester.adapters import adapter_class
 from harvester.adapters.base import HarvestAborted, SkippedRecord
 from harvester.http import FetchError, Http
+from harvester.key_census import KeyCensus
 from harvester.profiles import HarvestSettings
 from harvester.records import DatasetRecord
 from harvester.store import HEARTBEAT_SECONDS, HOST, Store
@@ -23,7 +24,8 @@ MAX_STORED_ERRORS = 500
 # Record-model fields whose fill rate the mapping report shows, so a weak adapter mapping is visible.
 MAPPED_FIELDS = (
     "title", "description", "publisher", "department", "contact", "licence", "categories", "keywords",
-    "frequency_raw", "frequency", "issued", "modified", "spatial", "temporal", "fields", "distributions",
+    "frequency_raw", "frequency", "issued", "modified", "data_modified", "spatial", "temporal", "fields",
+    "distributions",
     "open_type", "record_count",
 )
 USAGE_FIELDS = ("views", "downloads", "api_calls")
@@ -48,20 +50,26 @@ class HarvestResult:
     expected_total: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     mapping: dict[str, float] = field(default_factory=dict)
+    # Raw keys most records carry that feed no record field (harvester/key_census.py); None when the adapter
+    # does not say which keys it reads.
+    unmapped_keys: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class _MappingReport:
-    """Counts, per record-model field, how many records had it filled."""
+    """Counts, per record-model field, how many records had it filled, and the raw keys no field reads."""
 
-    def __init__(self) -> None:
+    def __init__(self, adapter: Any) -> None:
         self.total = 0
         self.filled = dict.fromkeys((*MAPPED_FIELDS, *USAGE_FIELDS), 0)
+        self.adapter = adapter
+        self.census = KeyCensus()
 
     def add(self, record: DatasetRecord) -> None:
         self.total += 1
+        self.census.add(self.adapter.key_sections(record))
         for name in MAPPED_FIELDS:
             if getattr(record, name) not in (None, "", []):
                 self.filled[name] += 1
@@ -176,7 +184,7 @@ def _run(
     requests_before, bytes_before = http.requests, http.bytes
     started = time.perf_counter()
     deadline = time.monotonic() + limits.settings.deadline_minutes * 60
-    mapping = _MappingReport()
+    mapping = _MappingReport(adapter)
     batch: list[DatasetRecord] = []
     writer = _BatchWriter(store, harvest_id)
     notes: dict[str, Any] = {"limits": limits.to_json()}
@@ -416,12 +424,14 @@ def _finish(
     result.expected_total = adapter.expected_total
     result.timings = {"total": result.seconds, "store": round(store_seconds, 3)}
     result.mapping = mapping.shares()
+    result.unmapped_keys = mapping.census.to_json()
     facts = adapter.catalogue_info()
     info = {
         "catalogue": facts.to_json() if hasattr(facts, "to_json") else facts,
         "expected_total": adapter.expected_total,
         "timings": result.timings,
         "mapping": result.mapping,
+        **({"unmapped_keys": result.unmapped_keys} if result.unmapped_keys is not None else {}),
         "profile": adapter.profile,  # as harvested, for audit: assessments read the profile as it is now
         **notes,
     }

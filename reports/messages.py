@@ -50,6 +50,12 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_fallback_title": "标题含（兜底）", "reason_fallback_keyword": "关键词含（兜底）",
         "lenses": "三种评估视角", "band": "总分与等级",
         "lenses_note": "同一组测量值分别按 CSTC 指标体系、欧盟 MQA 维度和 Open Data Portal Watch 指标计算。",
+        "unmapped_keys": "未读取的原始字段", "raw_key": "原始字段", "key_section": "位置",
+        "share_of_records": "数据集占比",
+        "unmapped_keys_note": "以下原始字段在超过 {share} 的数据集中有值（odq 默认值），但未映射到任何记录字段；"
+        "可在平台配置的 options.keys 中指定其对应的字段。",
+        "unmapped_keys_none": "没有在超过 {share} 的数据集中有值而未被读取的原始字段（odq 默认值）。",
+        "section_package": "数据集顶层", "section_extras": "扩展字段（extras）", "section_resource": "资源",
     },
     "en": {
         "title": "Open-data portal assessment", "score_card": "Score card", "indicator": "Indicator",
@@ -88,6 +94,13 @@ LABELS: dict[str, dict[str, str]] = {
         "lenses": "One portal, three lenses", "band": "Total and band",
         "lenses_note": "The same measures, scored by the CSTC indicator systems, the EU MQA's dimensions and Open "
         "Data Portal Watch's metrics.",
+        "unmapped_keys": "Raw keys not read", "raw_key": "Raw key", "key_section": "Where",
+        "share_of_records": "Share of datasets",
+        "unmapped_keys_note": "These raw keys have a value in more than {share} of the datasets (odq's default) but "
+        "feed no record field; a profile can map them with options.keys.",
+        "unmapped_keys_none": "No raw key with a value in more than {share} of the datasets (odq's default) is left "
+        "unread.",
+        "section_package": "package (top level)", "section_extras": "extras", "section_resource": "resource",
     },
 }
 

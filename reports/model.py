@@ -86,6 +86,8 @@ def build_report(store: Store, portal_id: str) -> dict[str, Any]:
             "errors_count": harvest.errors_count, "errors": (harvest.errors or [])[:20],
             "requests": harvest.requests, "bytes": harvest.bytes, "seconds": harvest.seconds,
             "info": harvest.info or {},
+            # None when the adapter does not say which raw keys it reads: then the report says nothing of them.
+            "unmapped_keys": (harvest.info or {}).get("unmapped_keys"),
         },
         "scores": [s["result"] for s in scores],
         "families": families,

@@ -3,14 +3,16 @@
 The base owns what every family needs the same way: the constructor, typed options, `map_or_skip` (a record
 that cannot be mapped becomes a reported skip, never an exception), the tally of labels and the bookmark, the
 paginator that ends a listing going round, and the attributes the harvest run reads once `records()` is
-exhausted or broke off: `expected_total`, `incremental` and `partial_reason`.
+exhausted or broke off: `expected_total`, `incremental` and `partial_reason`. An adapter may also say which raw
+keys its mapping reads (`key_sections`), so the harvest's mapping report can list the keys most records carry
+that feed no record field.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,8 +24,8 @@ from harvester.adapters.paging import Paginator
 from harvester.http import Http
 from harvester.records import DatasetRecord
 
-__all__ = ["Adapter", "CatalogueFacts", "CatalogueTally", "Dimension", "HarvestAborted", "OptionsError",
-           "SkippedRecord", "Unmappable"]
+__all__ = ["Adapter", "CatalogueFacts", "CatalogueTally", "Dimension", "HarvestAborted", "KeySection",
+           "OptionsError", "SkippedRecord", "Unmappable"]
 
 _REASON_CHARS = 300  # of an exception's text in a skip reason: portal content can make it huge
 
@@ -34,6 +36,20 @@ class SkippedRecord:
 
     native_id: str | None
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeySection:
+    """One part of a native record whose raw keys the mapping report counts, with the keys the mapping knows.
+
+    `objects` are the mappings of that part in one record (the package itself, its extras, each of its resources);
+    a key counts once per record however many of them carry it. `known` holds the keys the mapping reads, and the
+    bookkeeping keys it passes over on purpose (ids, counters, revision stamps), which no record field could use.
+    """
+
+    name: str  # "package", "extras", "resource": how the report names where a key sits
+    objects: tuple[Mapping[str, Any], ...]
+    known: frozenset[str]
 
 
 class HarvestAborted(Exception):
@@ -114,6 +130,11 @@ class Adapter(ABC):
         except Exception as exc:  # a bad record is reported and skipped; the harvest goes on
             return SkippedRecord(native_id, _reason(self.noun, exc))
         return self.tally.see(record, modified)
+
+    def key_sections(self, record: DatasetRecord) -> tuple[KeySection, ...]:
+        """The parts of `record.raw` whose keys the mapping report counts; () when the family does not say which
+        keys it reads (then the report lists no unmapped keys, rather than claiming there are none)."""
+        return ()
 
     # -- state -----------------------------------------------------------------------------------
     def bookmark(self) -> dict[str, Any]:

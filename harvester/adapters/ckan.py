@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 import orjson
 
-from harvester.adapters.base import Adapter, Dimension, HarvestAborted, SkippedRecord
+from harvester.adapters.base import Adapter, Dimension, HarvestAborted, KeySection, SkippedRecord
 from harvester.adapters.options import OptionsError, option
 from harvester.adapters.paging import Paginator
 from harvester.adapters.values import as_int, read_date
@@ -20,19 +20,65 @@ from harvester.vocab import format_info, normalise_format, normalise_frequency
 
 # Where CKAN portals and their extensions put what the record model needs. Frequency: ckanext-dcat and
 # scheming (accrual_periodicity), data.gov.uk/.au (frequency-of-update, update_freq), Hong Kong
-# (update_frequency), mainland Chinese 更新频率/更新周期, Taiwanese 更新頻率/更新週期, Japanese 更新頻度
-# (Tokyo, on 5,008 of 5,077 packages).
+# (update_frequency), mainland Chinese 更新频率/更新周期/更新频度/资源更新频率 (labels after the CNPDS field mapping),
+# Taiwanese 更新頻率/更新週期, Japanese 更新頻度 (Tokyo, on 5,008 of 5,077 packages).
 FREQUENCY_KEYS = (
     "update_frequency", "frequency", "accrual_periodicity", "accrualPeriodicity", "updateFrequency",
-    "update-frequency", "frequency-of-update", "update_freq", "更新频率", "更新頻率", "更新周期", "更新週期",
-    "更新頻度",
+    "update-frequency", "frequency-of-update", "update_freq", "dataUpdatePeriod", "更新频率", "更新頻率", "更新周期",
+    "更新週期", "更新頻度", "更新频度", "资源更新频率", "更新时限",
 )
+# Dates a portal declares beside CKAN's own metadata_created/metadata_modified, which date the CKAN record (on a
+# harvesting portal, only the harvest): ckanext-dcat and scheming (issued, modified), data.gov.uk's UKLP extras
+# (metadata-date; dataset-reference-date, read apart), Taiwan (上架日期, 詮釋資料更新時間, 資料資源更新時間) and the
+# labels of mainland Chinese portals after the CNPDS field mapping. Tried before CKAN's own dates.
+ISSUED_KEYS = ("issued", "发布时间", "发布日期", "首次发布时间", "首次发布日期", "资源发布日期", "目录发布时间",
+               "上架日期")
+MODIFIED_KEYS = ("modified", "metadata-date", "更新时间", "更新日期", "最后更新时间", "最近更新", "詮釋資料更新時間")
+DATA_MODIFIED_KEYS = ("数据更新时间", "资源更新日期", "資料資源更新時間")  # the data's date, not the record's
 SECTOR_KEYS = ("sector", "industry", "所属行业", "行业分类")
 OPEN_TYPE_KEYS = ("open_type", "开放类型", "开放属性", "open_condition")
 RECORD_COUNT_KEYS = ("record_count", "数据量", "data_volume")
 FIELD_KEYS = ("fields", "数据项", "data_items")
+# data.gov.au (spatial_coverage, contact_point), data.gov.uk (geographic_coverage, contact-name/-email,
+# temporal_coverage-from/-to), ckanext-spatial (spatial).
+SPATIAL_KEYS = ("spatial", "spatial_text", "spatial_coverage", "geographic_coverage")
+TEMPORAL_KEYS = ("temporal", "temporal_coverage")
+TEMPORAL_RANGE_KEYS = ("temporal_coverage-from", "temporal_coverage-to")
+CONTACT_KEYS = ("contact_point", "contact-name", "contact-email")
+VIEWS_KEYS = ("views", "view_count", "浏览量")
+DOWNLOADS_KEYS = ("downloads", "download_count", "下载量")
+API_CALLS_KEYS = ("api_calls", "api_call_count", "调用量")
+REFERENCE_DATES_KEY = "dataset-reference-date"  # UKLP: [{"type": "publication"|"creation"|"revision", "value": …}]
+# The record fields a profile's `keys` option can feed (see CkanOptions.keys).
+KEYED_FIELDS = (
+    "frequency", "issued", "modified", "data_modified", "department", "publisher", "contact", "licence", "spatial",
+    "temporal", "sector", "open_type", "record_count", "views", "downloads", "api_calls",
+)
+# Package keys map_package reads itself, and CKAN's bookkeeping it passes over on purpose (ids, counters, revision
+# stamps; isopen and license_url CKAN derives from license_id): the unmapped-keys report leaves all of them out.
+PACKAGE_KEYS_READ = (
+    "id", "name", "title", "notes", "author", "maintainer", "maintainer_email", "license_title", "license_id",
+    "private", "tags", "groups", "organization", "metadata_created", "metadata_modified", "resources", "extras",
+    "tracking_summary",
+)
+PACKAGE_BOOKKEEPING = (
+    "state", "type", "owner_org", "creator_user_id", "revision_id", "revision_timestamp", "num_tags",
+    "num_resources", "isopen", "license_url", "relationships_as_object", "relationships_as_subject",
+)
+RESOURCE_KEYS_READ = ("url", "url_type", "name", "format", "mimetype", "size", "is_api", "datastore_active",
+                      "last_modified", "created", "schema")
+RESOURCE_BOOKKEEPING = ("id", "package_id", "position", "revision_id", "state", "cache_url", "cache_last_updated",
+                        "mimetype_inner", "resource_type", "hash", "tracking_summary", "webstore_url",
+                        "webstore_last_updated")
+BUILT_IN_KEYS = frozenset((
+    *FREQUENCY_KEYS, *ISSUED_KEYS, *MODIFIED_KEYS, *DATA_MODIFIED_KEYS, *SECTOR_KEYS, *OPEN_TYPE_KEYS,
+    *RECORD_COUNT_KEYS, *FIELD_KEYS, *SPATIAL_KEYS, *TEMPORAL_KEYS, *TEMPORAL_RANGE_KEYS, *CONTACT_KEYS,
+    *VIEWS_KEYS, *DOWNLOADS_KEYS, *API_CALLS_KEYS, REFERENCE_DATES_KEY, *PACKAGE_KEYS_READ, *PACKAGE_BOOKKEEPING,
+))
+RESOURCE_KEYS = frozenset((*RESOURCE_KEYS_READ, *RESOURCE_BOOKKEEPING))
 SORT = "metadata_created asc, id asc"
 MAX_DATA_REQUESTS = 5000  # enough to measure reply delays; a portal with more is judged on these
+KeyMap = Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -40,11 +86,33 @@ class CkanOptions:
     page_size: int = option(1000, minimum=1, maximum=10_000)  # rows per package_search page
     min_page_size: int = option(10, minimum=1)  # a failing page is halved down to this, then the listing stops
     max_pages: int | None = option(None, minimum=1)  # safety cap on listing requests
+    # Record field -> the portal's own raw keys for it ({frequency: [更新间隔], department: [来源部门]}), looked up
+    # at the package's top level, then in its extras, before odq's built-in keys (the profile knows its portal).
+    keys: dict[str, Any] | None = option(None)
 
     def __post_init__(self) -> None:
         if self.min_page_size > self.page_size:
             raise OptionsError("min_page_size", f"an integer from 1 to page_size ({self.page_size})",
                                self.min_page_size)
+        object.__setattr__(self, "keys", _key_map(self.keys or {}))
+
+    def known_keys(self) -> frozenset[str]:
+        """Every raw key this profile's mapping reads, for the unmapped-keys report."""
+        return BUILT_IN_KEYS.union(*(self.keys or {}).values())
+
+
+def _key_map(raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The `keys` option checked: known field names, each with one raw key or a list of them."""
+    checked: dict[str, tuple[str, ...]] = {}
+    for name, value in raw.items():
+        if name not in KEYED_FIELDS:
+            raise OptionsError(f"keys.{name}", "one of the record fields a CKAN key can feed ("
+                               + ", ".join(KEYED_FIELDS) + ")")
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise OptionsError(f"keys.{name}", "a raw key or a list of raw keys (non-empty texts)", value)
+        checked[name] = tuple(names)
+    return checked
 
 
 class CkanAdapter(Adapter):
@@ -60,6 +128,7 @@ class CkanAdapter(Adapter):
         self.site_url = profile["url"].rstrip("/")
         self._dimensions: dict[str, Dimension] = {}
         self._rows = self.options.page_size  # shrinks when the portal fails on big pages
+        self._known: frozenset[str] | None = None  # the raw keys the mapping reads, once per harvest
 
     # -- the stream ------------------------------------------------------------------------------
     def records(self, since: dict[str, Any] | None = None) -> Iterator[DatasetRecord | SkippedRecord]:
@@ -299,7 +368,23 @@ class CkanAdapter(Adapter):
 
     def map_native(self, package: Any) -> DatasetRecord | SkippedRecord:
         """One package dict (package_show result or package_search item) → a record, or a reported skip."""
-        return self.map_or_skip(_package_id(package), lambda: map_package(package, self.portal_id, self.site_url))
+        keys = self.options.keys or {}
+        # The bookmark stays CKAN's metadata_modified, the key package_search filters on, whatever date the
+        # record's `modified` was read from.
+        cursor = read_date(package.get("metadata_modified"), []) if isinstance(package, dict) else None
+        return self.map_or_skip(_package_id(package), lambda: map_package(package, self.portal_id, self.site_url, keys),
+                                modified=cursor)
+
+    def key_sections(self, record: DatasetRecord) -> tuple[KeySection, ...]:
+        package = record.raw
+        if not isinstance(package, dict):
+            return ()
+        if self._known is None:
+            self._known = self.options.known_keys()
+        resources = tuple(r for r in package.get("resources") or () if isinstance(r, dict))
+        return (KeySection("package", (package,), self._known),
+                KeySection("extras", (_extras(package),), self._known),
+                KeySection("resource", resources, RESOURCE_KEYS))
 
     # -- state -----------------------------------------------------------------------------------
     def bookmark(self) -> dict[str, Any]:
@@ -441,60 +526,151 @@ def _distribution(resource: dict[str, Any]) -> Distribution:
 
 
 
-def map_package(package: dict[str, Any], portal_id: str, site_url: str) -> DatasetRecord:
-    """One CKAN package dict (package_show result or package_search item) → one record."""
+class _Lookup:
+    """A package's value for a record field: the profile's keys, then the built-in ones; top level, then extras."""
+
+    __slots__ = ("keys", "sources")
+
+    def __init__(self, package: dict[str, Any], extras: dict[str, Any], keys: KeyMap) -> None:
+        self.sources = [package, extras]
+        self.keys = keys
+
+    def value(self, field: str, built_in: tuple[str, ...] = ()) -> Any:
+        for names in (self.keys.get(field, ()), built_in):
+            found = _first(self.sources, names) if names else None
+            if found is not None:
+                return found
+        return None
+
+    def text(self, field: str, built_in: tuple[str, ...] = ()) -> str | None:
+        found = self.value(field, built_in)
+        text = str(found).strip() if found is not None and not isinstance(found, dict | list) else ""
+        return text or None
+
+    def profile_value(self, field: str) -> Any:
+        """Only what the profile's own keys give (for fields whose built-in source is not a key)."""
+        names = self.keys.get(field, ())
+        return _first(self.sources, names) if names else None
+
+
+def _reference_dates(extras: dict[str, Any]) -> dict[str, Any]:
+    """UKLP's dataset-reference-date ([{"type": "revision", "value": "2010-07-16"}], often as JSON text) by type."""
+    value = extras.get(REFERENCE_DATES_KEY)
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return {}
+    if not isinstance(value, list):
+        return {}
+    return {str(item.get("type")): item.get("value") for item in value if isinstance(item, dict) and item.get("value")}
+
+
+def _date(value: Any, problems: list[str], label: str) -> str | None:
+    """A declared date; a ';'-separated list of them (Taiwan's per-file 資料資源更新時間) gives the newest."""
+    if isinstance(value, str) and ";" in value:
+        return newest_date(read_date(part.strip(), problems, label) for part in value.split(";") if part.strip())
+    return read_date(value, problems, label)
+
+
+def _dates(lookup: _Lookup, package: dict[str, Any], extras: dict[str, Any], distributions: list[Distribution],
+           problems: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(issued, modified, data_modified): what the portal declares first, CKAN's own record dates after."""
+    reference = _reference_dates(extras)
+    issued = lookup.value("issued", ISSUED_KEYS) or reference.get("publication") or reference.get("creation")
+    modified = lookup.value("modified", MODIFIED_KEYS)
+    data_modified = lookup.value("data_modified", DATA_MODIFIED_KEYS) or reference.get("revision")
+    return (
+        _date(issued, problems, "issued") if issued is not None
+        else read_date(package.get("metadata_created"), problems, "metadata_created"),
+        _date(modified, problems, "modified") if modified is not None
+        else read_date(package.get("metadata_modified"), problems, "metadata_modified"),
+        _date(data_modified, problems, "data_modified") if data_modified is not None
+        else newest_date(d.modified for d in distributions),  # the files' own dates, not the metadata's
+    )
+
+
+def _temporal(lookup: _Lookup, extras: dict[str, Any]) -> str | None:
+    """A temporal text, or data.gov.uk's temporal_coverage-from/-to as 'from/to' (values may be JSON lists)."""
+    declared = lookup.text("temporal", TEMPORAL_KEYS)
+    if declared:
+        return declared
+    ends = [_first([extras], (key,)) for key in TEMPORAL_RANGE_KEYS]
+    ends = [str(e[0] if isinstance(e, list) and e else e).strip("[]\" ") if e is not None else "" for e in ends]
+    return "/".join(ends) if any(ends) else None
+
+
+def _contact(lookup: _Lookup, package: dict[str, Any], extras: dict[str, Any]) -> str | None:
+    declared = lookup.profile_value("contact")
+    if declared is not None:
+        return str(declared)
+    for name, email in ((package.get("maintainer"), package.get("maintainer_email")),
+                        (_first([package, extras], ("contact-name",)), _first([package, extras], ("contact-email",)))):
+        joined = " ".join(str(x) for x in (name, email) if x)
+        if joined:
+            return joined
+    found = _first([package, extras], ("contact_point",))
+    return str(found) if found is not None else None
+
+
+def map_package(package: dict[str, Any], portal_id: str, site_url: str, keys: KeyMap | None = None) -> DatasetRecord:
+    """One CKAN package dict (package_show result or package_search item) → one record.
+
+    `keys`: the profile's own raw keys per record field (CkanOptions.keys), tried before the built-in ones."""
     if not isinstance(package, dict):
         raise TypeError(f"a package must be an object, got {type(package).__name__}")
     extras = _extras(package)
+    lookup = _Lookup(package, extras, keys or {})
     problems: list[str] = []
     native_id = str(package.get("id") or package["name"])
     organization = package.get("organization") if isinstance(package.get("organization"), dict) else {}
-    department = organization.get("title") or organization.get("name")
+    department = lookup.text("department") or organization.get("title") or organization.get("name")
     categories = [
         Category("theme", str(g.get("title") or g.get("display_name") or g.get("name")), g.get("name"))
         for g in package.get("groups") or [] if isinstance(g, dict)
     ]
     if department:
-        categories.append(Category("department", str(department), organization.get("name")))
-    sector = _first([extras, package], SECTOR_KEYS)
+        code = organization.get("name") if department in (organization.get("title"), organization.get("name")) \
+            else None
+        categories.append(Category("department", str(department), code))
+    sector = lookup.text("sector", SECTOR_KEYS)
     if sector:
-        categories.append(Category("sector", str(sector)))
-    frequency_raw = _first([package, extras], FREQUENCY_KEYS)
-    frequency_raw = str(frequency_raw).strip() if frequency_raw is not None else None
+        categories.append(Category("sector", sector))
+    frequency_raw = lookup.text("frequency", FREQUENCY_KEYS)
     tracking = package.get("tracking_summary") if isinstance(package.get("tracking_summary"), dict) else {}
-    maintainer = " ".join(str(x) for x in (package.get("maintainer"), package.get("maintainer_email")) if x)
     name = package.get("name") or native_id
     distributions = [_distribution(r) for r in package.get("resources") or [] if isinstance(r, dict)]
+    issued, modified, data_modified = _dates(lookup, package, extras, distributions, problems)
     return DatasetRecord(
         portal_id=portal_id,
         native_id=native_id,
         title=str(package.get("title") or name),
         landing_url=f"{site_url}/dataset/{name}",
         description=package.get("notes") or None,
-        publisher=department or package.get("author") or None,
+        publisher=lookup.text("publisher") or department or package.get("author") or None,
         department=department or None,
-        contact=maintainer or None,
-        licence=package.get("license_title") or package.get("license_id") or None,
+        contact=_contact(lookup, package, extras),
+        licence=lookup.text("licence") or package.get("license_title") or package.get("license_id") or None,
         access_rights="private" if package.get("private") else "public",
         categories=categories,
         keywords=[str(t.get("display_name") or t.get("name")) if isinstance(t, dict) else str(t)
                   for t in package.get("tags") or []],
-        frequency_raw=frequency_raw or None,
+        frequency_raw=frequency_raw,
         frequency=normalise_frequency(frequency_raw),
-        issued=read_date(package.get("metadata_created"), problems, "metadata_created"),
-        modified=read_date(package.get("metadata_modified"), problems, "metadata_modified"),
-        data_modified=newest_date(d.modified for d in distributions),  # the files' own dates, not the metadata's
-        spatial=_first([extras], ("spatial", "spatial_text")),
-        temporal=_first([extras], ("temporal", "temporal_coverage")),
+        issued=issued,
+        modified=modified,
+        data_modified=data_modified,
+        spatial=lookup.text("spatial", SPATIAL_KEYS),
+        temporal=_temporal(lookup, extras),
         fields=_fields(package, extras),
         distributions=distributions,
         usage=Usage(
-            views=_first_int(_first([extras], ("views", "view_count", "浏览量")), tracking.get("total")),
-            downloads=as_int(_first([extras, package], ("downloads", "download_count", "下载量"))),
-            api_calls=as_int(_first([extras], ("api_calls", "api_call_count", "调用量"))),
+            views=_first_int(lookup.value("views", VIEWS_KEYS), tracking.get("total")),
+            downloads=as_int(lookup.value("downloads", DOWNLOADS_KEYS)),
+            api_calls=as_int(lookup.value("api_calls", API_CALLS_KEYS)),
         ),
-        open_type=_first([extras], OPEN_TYPE_KEYS),
-        record_count=as_int(_first([extras], RECORD_COUNT_KEYS)),
+        open_type=lookup.text("open_type", OPEN_TYPE_KEYS),
+        record_count=as_int(lookup.value("record_count", RECORD_COUNT_KEYS)),
         problems=problems,
         raw=package,
     )

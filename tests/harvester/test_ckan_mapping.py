@@ -72,3 +72,19 @@ def test_broken_package_is_reported_not_fatal():
     assert isinstance(adapter.map_native(["not", "a", "package"]), SkippedRecord)
     skipped = adapter.map_native({"title": "no id or name"})
     assert isinstance(skipped, SkippedRecord) and "name" in skipped.reason
+
+
+def test_data_gov_uk_declared_dates_come_before_ckans_own():
+    """UKLP extras (read by hand from the raw files): metadata-date, dataset-reference-date, temporal from/to."""
+    pollinator = _load("ckan_datagovuk_datagovau_package_show", "rest-dataset-pollinator.json")
+    record = map_package(pollinator, "dgu", "https://data.gov.uk")
+    assert pollinator["extras"]["dataset-reference-date"] == '[{"type": "publication", "value": "2014-05-07"}]'
+    assert record.issued == "2014-05-07T00:00:00"  # not metadata_created 2014-08-11
+    assert pollinator["extras"]["metadata-date"] == "2015-08-17"
+    assert record.modified == "2015-08-17T00:00:00"
+    assert record.temporal == "2012-05-01/2012-05-31"
+    assert record.frequency_raw == "notPlanned"
+    cadastral = _load("ckan_datagovuk_datagovau_package_show", "rest-dataset-cadastral.json")
+    record = map_package(cadastral, "dgu", "https://data.gov.uk")
+    assert record.data_modified == "2010-07-16T00:00:00"  # the revision date, not the files' dates
+    assert record.contact == cadastral["extras"]["contact-email"] == "enquires@lrni.gov.uk"

@@ -188,3 +188,19 @@ def test_unknown_capabilities_stay_unknown(tokyo):
     assert measures["data_request_available"]["value"] is None
     assert measures["showcases"]["value"] is None
     assert measures["data_request_reply_share"]["value"] is None
+
+
+def test_declared_frequency_share_and_unmapped_keys_match_the_raw_file(tokyo):
+    raw = tokyo["raw"]
+    declared = sum(1 for p in raw if any(e.get("key") == "更新頻度" and (e.get("value") or "").strip()
+                                         for e in p.get("extras") or []))
+    assert declared == 5008
+    assert tokyo["result"].mapping["frequency_raw"] == round(declared / len(raw), 4) == 0.9864
+    # Tokyo's top-level `url` (a link to the data's source page, on 3,672 packages) feeds no record field; every
+    # other key on most packages is read or is CKAN's own bookkeeping, and 更新頻度 is read.
+    with_url = sum(1 for p in raw if p.get("url"))
+    assert with_url == 3672
+    assert tokyo["result"].unmapped_keys["keys"] == [
+        {"section": "package", "key": "url", "share": round(with_url / len(raw), 4)}]
+    described = sum(1 for p in raw if any(r.get("description") for r in p["resources"]))
+    assert described / len(raw) <= 0.5  # resource descriptions are on too few packages to be listed

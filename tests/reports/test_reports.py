@@ -219,3 +219,38 @@ def test_the_full_list_is_in_the_report_once_and_the_measure_keeps_examples(doma
     assert sorted(examples) == ["clinic-hours", "hospitals", "licences"]
     assert examples["hospitals"] == {"native_id": "hospitals", "title": "医院名录", "rule": "title", "evidence": "医院"}
     assert examples["licences"]["rule"] == "department" and "transport" in measure["detail"]["examples"]
+
+
+# ---- raw keys the mapping does not read -------------------------------------------------------------------
+
+def _birmingham_packages() -> list[dict]:
+    envelope = json.loads(real_fixture("ckan_data.birmingham.gov.uk", "package_search_q_purchase_card.json")
+                          .read_text(encoding="utf-8"))
+    return envelope["result"]["results"]
+
+
+def test_unmapped_raw_keys_are_listed_with_their_share(hostile):
+    packages = _birmingham_packages()
+    share = {key: sum(1 for p in packages if p.get(key)) / len(packages) for key in ("author_email", "url", "version")}
+    described = sum(1 for p in packages if any(r.get("description") for r in p["resources"])) / len(packages)
+    assert share == {"author_email": 1.0, "url": 0.9, "version": 0.8} and described == 0.9
+    html = hostile["html"]
+    section = html[html.index('id="unmapped-keys"'):html.index('id="methodology"')]
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td><td>([^<]+)</td><td class=\"num\">([^<]+)</td></tr>", section)
+    assert rows == [("author_email", "数据集顶层", "100.0%"), ("url", "数据集顶层", "90.0%"),
+                    ("description", "资源", "90.0%"), ("version", "数据集顶层", "80.0%")]
+    assert "超过 50% 的数据集" in section
+
+
+def test_no_unmapped_keys_section_when_the_adapter_declares_no_keys(hostile, tmp_path):
+    from sqlalchemy import update
+
+    from harvester.store import HarvestRow
+
+    store = hostile["store"]
+    harvest = store.current_harvest("twin-a")
+    info = {k: v for k, v in harvest.info.items() if k != "unmapped_keys"}
+    with store.engine.begin() as conn:
+        conn.execute(update(HarvestRow).where(HarvestRow.id == harvest.id).values(info=info))
+    html = report(store, "twin-a", tmp_path / "twin-a").read_text(encoding="utf-8")
+    assert 'id="unmapped-keys"' not in html and "未读取的原始字段" not in html
