@@ -427,7 +427,7 @@ def _odq_defaults(system: Mapping[str, Any], indicators: list[IndicatorScore], l
         if indicator.get("weights_are_default"):
             found.append({"scope": "indicator", "indicator": iid, "point": None, "measure": None,
                           "parameter": "weight", "value": indicator["weight"],
-                          "note_zh": f"指标 {iid} 在该级别的权重",
+                          "note_zh": f"指标“{indicator.get('name') or iid}”在该级别的权重",
                           "note_en": f"weight of indicator {iid} at level {level}"})
         points = {str(p["id"]): p for p in declared[iid]["points"]}
         for point in indicator["assessment_points"]:
@@ -435,7 +435,7 @@ def _odq_defaults(system: Mapping[str, Any], indicators: list[IndicatorScore], l
             if point["weight_is_default"]:
                 found.append({"scope": "point", "indicator": iid, "point": pid, "measure": None,
                               "parameter": "weight", "value": point["weight"],
-                              "note_zh": f"评估要点 {iid}-{pid} 在指标内的权重",
+                              "note_zh": f"评估要点“{point.get('name') or pid}”在指标内的权重",
                               "note_en": f"weight of assessment point {iid}-{pid} within its indicator"})
             declared_components = (points[pid].get("measures_by_level") or {}).get(level, points[pid]["measures"])
             for component, scored in zip(declared_components, point["components"], strict=True):
