@@ -65,7 +65,7 @@ UNKNOWN_LICENCES = FindingType(
     "{n} of {total} datasets carry a licence the Open Definition list does not know ({examples}): their stars are "
     "not zeroed",
     "{total} 个数据集中有 {n} 个的许可协议不在开放定义（Open Definition）列表中（{examples}）：星级未因此清零",
-    portal_text=frozenset({"examples"}))
+    portal_text=frozenset({"examples"}), vocabulary={"examples": "licence-example"})
 BROKEN_LINK = FindingType("broken-link", "broken link: {url} → {reason}", "链接失效：{url} → {reason}",
                           portal_text=frozenset({"url", "reason"}))
 BROKEN_LINKS = FindingType("broken-links", "broken links: {url} → {reason}, and {more} more",
@@ -187,7 +187,7 @@ def _openness(catalogue: Catalogue, result: FamilyResult) -> None:
         result.dataset_finding(STARS, native_id, said, title=titles.get(native_id))
     unknown_licences = catalogue.datasets.loc[frame["licence"].eq("unknown"), "licence"].fillna("").value_counts()
     if len(unknown_licences):
-        examples = [f"{k!r} ×{v}" if k else f"— ×{v}" for k, v in unknown_licences.head(3).items()]  # —: none given
+        examples = [f"{k!r} ×{v}" if k else f"— ×{v}" for k, v in unknown_licences.head(3).items()]  # — none given
         result.portal_finding(STARS, UNKNOWN_LICENCES(n=int(unknown_licences.sum()), total=len(frame),
                                                       examples=examples))
 

@@ -363,6 +363,9 @@ VOCABULARIES: dict[str, Translate] = {
     "fetch-reason": _fetch_reason,
     "pod-schema": _pick({"federal": ("联邦", "federal"), "non-federal": ("非联邦", "non-federal")}),
     "stars-reason": stars_reason,
+    # "'CC-BY-NC' ×3", or "— ×27" where no licence was given
+    "licence-example": lambda value, lang: (("未填写" if lang == "zh" else "none given") + value[1:]
+                                            if value.startswith("— ×") else value),
 }
 
 

@@ -415,7 +415,7 @@ def test_datasets_score_their_best_distribution_after_links_and_licences():
     assert messages["rdf-as-text"].startswith("declared RDF_XML but the URL is .txt: TXT → 1 star")
     assert "no-licence" not in messages and "unchecked" not in messages
     assert messages[None] == ("1 of 7 datasets carry a licence the Open Definition list does not know "
-                              "(— ×1): their stars are not zeroed")
+                              "(none given ×1): their stars are not zeroed")
 
 
 def test_a_sampled_file_whose_bytes_are_a_web_page_scores_0():

@@ -48,9 +48,10 @@ def test_the_two_distribution_form_and_the_licence_summary():
         "声明为 RDF_XML，但 URL 扩展名为 .TXT：TXT → 1 星；该数据集最好的资源：声明为 XLS，URL 扩展名 .XLS：XLS → 2 星")
     summary = dict(n=27, total=320, examples=["— ×27"])
     assert said(UNKNOWN_LICENCES, "en", **summary) == (
-        "27 of 320 datasets carry a licence the Open Definition list does not know (— ×27): their stars are not zeroed")
+        "27 of 320 datasets carry a licence the Open Definition list does not know (none given ×27): their stars are "
+        "not zeroed")
     assert said(UNKNOWN_LICENCES, "zh", **summary) == (
-        "320 个数据集中有 27 个的许可协议不在开放定义（Open Definition）列表中（— ×27）：星级未因此清零")
+        "320 个数据集中有 27 个的许可协议不在开放定义（Open Definition）列表中（未填写 ×27）：星级未因此清零")
 
 
 def test_a_text_outside_the_grammar_is_not_claimed():
