@@ -18,6 +18,7 @@ from harvester.adapters.catalogue_file_mapping import ColumnMapping, Row
 from harvester.profiles import load_portal
 from harvester.records import DatasetRecord
 from profiles import PROFILES_DIR
+from tests.assessing import explained
 from tests.conftest import real_fixture
 
 TAIWAN = "taiwan_data_gov_tw"
@@ -102,7 +103,7 @@ def test_timeliness_uses_the_data_date_and_says_so(raw, records):
                    <= periods[raw[node]["UPDATE_FREQ"]] * 1.5 + 7 for node in expected}
     assert by_metadata != expected
     late = pd.Index([node for node, ok in expected.items() if not ok])
-    messages = timely.messages(late)
+    messages = explained(timely, late)
     assert len(messages) and all("; data updated " in m and "days before the recording" in m for m in messages)
     node = late[0]
     newest = max(_when(r["RES_DATE_UPDATE_META"]) for r in raw[node]["RESOURCE"])

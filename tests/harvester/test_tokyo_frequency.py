@@ -17,6 +17,7 @@ from checks.catalogue import load_catalogue
 from checks.frequency import evaluate
 from harvester.adapters.ckan import map_package
 from harvester.store import HarvestRow
+from tests.assessing import explained
 from tests.conftest import real_fixture
 
 TOKYO = "ckan_catalog.data.metro.tokyo.lg.jp"
@@ -131,7 +132,7 @@ def test_declared_share_and_timeliness_as_of_the_recording(store, raw, records):
     unjudged = [p["id"] for p in raw if BY_HAND.get(_label(p)) in ("irregular", "never")]
     assert len(unjudged) == 1868 + 998 + 408 + 102 + 56 + 6 + 5 and timely[unjudged].isna().all()
     late = [k for k, ok in expected.items() if not ok]
-    messages = shares["timely_share"].messages(timely.index[timely.index.isin(late)])
+    messages = explained(shares["timely_share"], timely.index[timely.index.isin(late)])
     by_id = {p["id"]: p for p in raw}
     assert all("days before the recording" in m for m in messages)
     assert all(("; data updated " in m) == bool(_resource_dates(by_id[i])) for i, m in messages.items())
