@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
 _TONE = re.compile(r"^(.*?)([1-5])?$")
 
 
+@lru_cache(maxsize=65_536)  # sorts ask for the same names over and over; reading one in context costs ~0.7 ms
 def pinyin_key(name: str) -> tuple[tuple[tuple[str, int], ...], str]:
     """Syllable by syllable (letters, then tone), read in context so that 重庆 is chong and 长沙 chang; text that is
     not Chinese sorts by its own lower-case letters among the syllables."""
