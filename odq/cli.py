@@ -11,12 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from typer.core import TyperGroup
 
+from odq.console import Console, escape
 from odq.db_cli import db_app
 from odq.round_cli import round_app
 from odq.schedule_cli import schedule
@@ -36,10 +33,10 @@ class _OdqGroup(TyperGroup):
 
 
 app = typer.Typer(help="odq — harvest, assess, score and report government open-data portals.",
-                  no_args_is_help=True, add_completion=False, cls=_OdqGroup,
+                  no_args_is_help=True, add_completion=False, cls=_OdqGroup, rich_markup_mode=None,
                   pretty_exceptions_show_locals=False)
 portals_app = typer.Typer(help="Portal profiles: --profiles DIR, ODQ_PROFILES, the user directory, then the "
-                          "shipped ones.", no_args_is_help=True)
+                          "shipped ones.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(portals_app, name="portals")
 app.add_typer(round_app, name="round")
 app.add_typer(db_app, name="db")
@@ -66,8 +63,9 @@ def _fail(message: str, code: int = 2) -> None:
 @app.callback()
 def _root(
     profiles: Annotated[list[str] | None, typer.Option(
-        "--profiles", help="A directory of portal profiles searched before ODQ_PROFILES, the user directory "
-        "($XDG_CONFIG_HOME/odq/profiles) and the shipped ones (repeatable, or an os.pathsep-separated list).")] = None,
+        "--profiles", metavar="DIR", help="A directory of portal profiles searched before ODQ_PROFILES, the user "
+        "directory ($XDG_CONFIG_HOME/odq/profiles) and the shipped ones (repeatable, or an os.pathsep-separated "
+        "list).")] = None,
 ) -> None:
     """odq — harvest, assess, score and report government open-data portals."""
     from odq.profile_dirs import explicit_dirs
@@ -218,8 +216,10 @@ def _progress(enabled: bool):
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True)
+                        console=err.rich(), transient=True)
     with progress:
         tasks: dict[str, Any] = {}
 
@@ -341,6 +341,8 @@ def portals_list(json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("id", "name", "level", "software", "url", "verified", "from")
     for row in rows:
         where = f"{row['origin']} {row['directory']}"
@@ -472,6 +474,8 @@ def harvest(
         if json_output:
             _print_json({"portal_id": portal_id, "harvests": rows, "lock": holder})
             return
+        from rich.table import Table
+
         table = Table("#", "status", "current", "started", "datasets", "last error")
         for h in rows:
             table.add_row(str(h["id"]), h["status"], "✓" if h["current"] else "", h["started_at"], f"{h['datasets']:,}",
@@ -606,6 +610,8 @@ def assess(
                      "measures": {m["measure_id"]: m["value"] for m in assessment.measures},
                      "scores": [{k: s[k] for k in ("system", "level", "composite", "tier")} for s in scores]})
         return
+    from rich.table import Table
+
     table = Table("family", "measure", "value")
     from reports.render import format_value
 

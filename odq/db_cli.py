@@ -7,11 +7,12 @@ import os
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from odq.console import Console, escape
 
 db_app = typer.Typer(help="The store's schema: which revision it has, and upgrading it in place.",
-                     no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+                     no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+                     rich_markup_mode=None)
 out = Console(soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: ODQ_DATABASE_URL or "

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+
+from odq.console import Console, escape
 
 round_app = typer.Typer(help="Evaluation rounds: freeze the results of many portals and publish them.",
-                        no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+                        no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+                     rich_markup_mode=None)
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
@@ -104,6 +104,8 @@ def list_rounds(db: DbOption = None, json_output: JsonOption = False) -> None:
     if json_output:
         _print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("name", "system", "created (UTC)", "levels", "portals", "evaluated")
     for row in rows:
         table.add_row(escape(row["name"]), row["system_id"], row["created_at"].isoformat(timespec="seconds"),
@@ -127,6 +129,8 @@ def show(
     out.print(f"{escape(results.name)} · {escape(results.system_name)} · {results.created_at} UTC · "
               f"{results.evaluated}/{results.portals} evaluated", highlight=False)
     for level in results.levels:
+        from rich.table import Table
+
         table = Table("rank", "portal", "composite", "tier", title=f"{level.name_zh} ({level.level})")
         for row in level.ranking:
             table.add_row(rank_label(row.rank, row.tied, "zh"), escape(row.name), f"{row.composite:.4f}",
