@@ -35,6 +35,7 @@ class AssessOptions:
     min_domain_datasets: int | None = None  # None: the N of the indicator profiles' coverage scorers
     workers: int = 8
     rules: Rules | None = None  # None: the shipped rules profile (profiles/rules/odq-default.yaml)
+    fetcher: Any = None  # None: links and files on threads here; odq.executor.ClusterFetcher spreads them on a cluster
 
 
 @dataclass(slots=True)
@@ -89,7 +90,8 @@ def assess_harvest(
                 progress("links", done, len(urls))
 
         catalogue.links = check_links(http, urls, store=store, reuse_days=options.link_reuse_days,
-                                      workers=options.workers, progress=tick)
+                                      workers=options.workers, progress=tick,
+                                      runner=options.fetcher.check_links if options.fetcher else None)
         timings["links"] = time.perf_counter() - t0
     if options.validate_files:
         t0 = time.perf_counter()
@@ -162,15 +164,16 @@ def _validate_sample(store: Store, http: Http, catalogue: Catalogue, options: As
     if sample.empty:
         return []
     documents = store.documents(catalogue.harvest_id, sample["native_id"].tolist())
-
-    def one(row: Any) -> dict[str, Any]:
-        declared = _declared_fields(documents.get(row.native_id) or {}, row.position)
-        report = validate_file(http, row.url, row.format, declared)
+    rows = list(sample.itertuples(index=False))
+    jobs = [(row.url, row.format, _declared_fields(documents.get(row.native_id) or {}, row.position)) for row in rows]
+    if options.fetcher is not None:
+        reports = options.fetcher.validate_files(jobs)
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, min(options.workers, 4))) as pool:
+            reports = list(pool.map(lambda job: validate_file(http, *job), jobs))
+    for row, report in zip(rows, reports, strict=True):
         report.update(native_id=row.native_id, title=catalogue.datasets.at[row.native_id, "title"])
-        return report
-
-    with ThreadPoolExecutor(max_workers=max(1, min(options.workers, 4))) as pool:
-        return list(pool.map(one, sample.itertuples(index=False)))
+    return reports
 
 
 def _declared_fields(document: dict[str, Any], position: int) -> list[dict[str, Any]] | None:

@@ -30,6 +30,7 @@ MOSTLY_UNKNOWN = 0.5  # above this share of unknown results a run warns: the eva
 STORED = ("url", "status", "alive", "reason", "content_type", "final_url")  # the link_checks columns
 COLUMNS = [*STORED, "verdict", "kind"]
 log = logging.getLogger("odq.links")
+LinkRunner = Callable[[list[str], Callable[[int], None] | None], list[dict[str, Any]]]  # urls, progress -> results
 
 
 def _failed(url: str, exc: FetchError) -> dict[str, Any]:
@@ -57,6 +58,18 @@ def check_link(http: Http, url: str) -> dict[str, Any]:
             "reason": None if alive else f"HTTP {response.status}",
             "content_type": response.content_type or None, "final_url": response.url,
             "verdict": "alive" if alive else "dead", "kind": None if alive else "status"}
+
+
+def check_in_threads(http: Http, urls: list[str], workers: int = 8,
+                     progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """check_link over `urls` on `workers` threads, in the order given."""
+    fresh: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="odq-links") as pool:
+        for result in pool.map(lambda u: check_link(http, u), urls):
+            fresh.append(result)
+            if progress:
+                progress(1)
+    return fresh
 
 
 def stored_verdict(row: Mapping[str, Any]) -> str:
@@ -87,20 +100,17 @@ def check_links(
     reuse_days: float = 7.0,
     workers: int = 8,
     progress: Callable[[int], None] | None = None,
+    runner: LinkRunner | None = None,
 ) -> pd.DataFrame:
     """Check each URL once (or reuse a recent verdict); per-host politeness is the client's job.
 
+    `runner` checks the URLs elsewhere (odq.executor's cluster fetcher); None: `workers` threads here.
     The frame has the stored columns plus `verdict` and `kind`; `alive` is a nullable boolean, NA when unknown.
     """
     reused = Results(store).fresh_link_checks(urls, reuse_days) if store is not None and reuse_days > 0 else {}
     reused = {u: r for u, r in reused.items() if stored_verdict(r) != "unknown"}  # odq-side failures: ask again
     todo = [u for u in urls if u not in reused]
-    fresh: list[dict[str, Any]] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="odq-links") as pool:
-        for result in pool.map(lambda u: check_link(http, u), todo):
-            fresh.append(result)
-            if progress:
-                progress(1)
+    fresh = (runner or (lambda todo, progress: check_in_threads(http, todo, workers, progress)))(todo, progress)
     if store is not None:
         # The column is not nullable: an unknown result is stored as not alive with its reason marked.
         Results(store).save_link_checks([{k: (False if k == "alive" and r[k] is None else r[k]) for k in STORED}

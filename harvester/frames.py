@@ -44,7 +44,7 @@ def datasets(store: Store, harvest_id: int) -> pd.DataFrame:
 
 def distributions(store: Store, harvest_id: int) -> pd.DataFrame:
     """One row per distribution; column native_id links it to its dataset."""
-    frame = _member_rows(store, harvest_id, DISTRIBUTION_COLUMNS, DistributionRow.record_hash)
+    frame = _member_rows(store, harvest_id, DISTRIBUTION_COLUMNS, DistributionRow.record_hash, DistributionRow.position)
     frame["is_api"] = frame["is_api"].astype(bool)
     return frame
 
@@ -74,12 +74,17 @@ def modified_history(store: Store, harvest_id: int, limit: int) -> pd.DataFrame:
         return pd.read_sql(query, conn)
 
 
-def _member_rows(store: Store, harvest_id: int, columns: tuple[Any, ...], record_hash: Any) -> pd.DataFrame:
-    """The given columns of the rows (records or distributions) whose record version is in the harvest."""
+def _member_rows(store: Store, harvest_id: int, columns: tuple[Any, ...], record_hash: Any, *order: Any
+                 ) -> pd.DataFrame:
+    """The given columns of the rows (records or distributions) whose record version is in the harvest.
+
+    In dataset order: without it PostgreSQL returns rows in storage order, which differs between two stores of
+    the same harvest (a cluster writes portals interleaved), and "the first file of a dataset" would too."""
     query = (
         select(*columns)
         .join(HarvestRecordRow, HarvestRecordRow.record_hash == record_hash)
         .where(HarvestRecordRow.harvest_id == harvest_id)
+        .order_by(HarvestRecordRow.native_id, *order)
     )
     with store.engine.connect() as conn:
         return _read(conn, query)

@@ -11,8 +11,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin
 
 import orjson
@@ -216,6 +217,12 @@ class _HostBudget:
         self.slots.release()
 
 
+class SharedBudgets(Protocol):
+    """Host budgets kept outside this process (a cluster's), so that every worker draws on the same one."""
+
+    def slot(self, host: str, politeness: Politeness) -> AbstractContextManager[None]: ...
+
+
 class Http:
     """Fetches bodies for adapters and link checks; every fetching rule lives here."""
 
@@ -233,6 +240,7 @@ class Http:
         backoff: float = 0.5,
         max_retry_after: float = 120.0,
         user_agent: str = USER_AGENT,
+        shared_budgets: SharedBudgets | None = None,
     ) -> None:
         self.guard = AddressGuard(allow_hosts)
         self.politeness = politeness or Politeness()
@@ -242,6 +250,7 @@ class Http:
         self.json_retries = json_retries
         self.backoff = backoff
         self._budgets: dict[str, _HostBudget] = {}
+        self.shared_budgets = shared_budgets  # None: this process's budgets, one per host
         self._budgets_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self.requests = 0
@@ -272,7 +281,9 @@ class Http:
     def allow_host(self, host: str) -> None:
         self.guard.allow(host)
 
-    def _budget(self, host: str) -> _HostBudget:
+    def _budget(self, host: str) -> AbstractContextManager[None]:
+        if self.shared_budgets is not None:
+            return self.shared_budgets.slot(host, self.politeness)
         with self._budgets_lock:
             budget = self._budgets.get(host)
             if budget is None:

@@ -49,6 +49,9 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (defaul
 AllowOption = Annotated[list[str] | None, typer.Option("--allow-host", help="Host or IP the address guard lets "
                                                        "through although it is private or loopback (repeatable).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+SchedulerOption = Annotated[str | None, typer.Option("--scheduler", help="With --all: run on the Dask cluster at "
+                                                    "this scheduler (tcp://HOST:PORT); its workers need a shared "
+                                                    "PostgreSQL store. Default: this machine.")]
 FactsOption = Annotated[Path | None, typer.Option("--facts", help="The evaluator's facts (.yaml or .csv, "
                                                   "profiles/schemas/facts.schema.json): fill what odq could "
                                                   "not measure, with provenance.")]
@@ -194,6 +197,10 @@ def _user_error(exc: BaseException, outputs: list[tuple[str, Path]]) -> str | No
         return str(exc)
     if isinstance(exc, DatabaseUnavailable):
         return _database_message(exc)
+    from odq.executor import ClusterError
+
+    if isinstance(exc, ClusterError):
+        return str(exc)
     if isinstance(exc, OSError) and exc.filename is not None:
         for option, out in outputs:
             if _related(Path(str(exc.filename)), out):
@@ -425,6 +432,7 @@ def harvest(
     due: Annotated[bool, typer.Option("--due", help="Harvest every profile whose cron schedule is due.")] = False,
     all_portals: Annotated[bool, typer.Option("--all", help="Harvest every profile on the search path.")] = False,
     workers: Annotated[int, typer.Option(help="Portals harvested at once with --due/--all.")] = 4,
+    scheduler: SchedulerOption = None,
     accept_empty: Annotated[bool, typer.Option("--accept-empty", help="Let an empty listing become current although "
                                                "the last complete harvest had datasets (the portal really "
                                                "emptied its catalogue).")] = False,
@@ -442,6 +450,7 @@ def harvest(
 
     from harvester.profiles import ProfileError, find_portal
     from harvester.run import HarvestLocked, HarvestStopped, StopRequest, run_harvest
+    from odq.executor import open_executor
     from odq.pipeline import harvest_many, make_http
 
     store = _store(db)
@@ -503,8 +512,9 @@ def harvest(
             if broken:
                 _fail("\n".join(broken))
             chosen = [e.profile for e in entries if e.profile and (all_portals or is_due(e.profile, store))]
-            results = harvest_many(chosen, store, allow_host or [], workers=workers, incremental=incremental,
-                                   accept_empty=accept_empty, stop=stop)
+            with open_executor(scheduler, store) as executor:
+                results = harvest_many(chosen, store, allow_host or [], workers=workers, incremental=incremental,
+                                       accept_empty=accept_empty, stop=stop, executor=executor)
             summary = [r.to_dict() if not isinstance(r, BaseException) else
                        {"portal_id": p["id"], "status": "refused" if isinstance(r, HarvestLocked) else
                         "interrupted" if isinstance(r, HarvestStopped) else "failed",
@@ -526,6 +536,8 @@ def harvest(
             return
         if not portal:
             _fail("name a portal (id or profile file), or use --due or --all")
+        if scheduler:
+            _fail("--scheduler runs --due/--all on a cluster; one portal is harvested here")
         try:
             profile = find_portal(portal)
         except ProfileError as exc:
@@ -580,6 +592,7 @@ def assess(
                                                     "profiles/rules/odq-default.yaml, a reason per value.")] = None,
     all_portals: Annotated[bool, typer.Option("--all", help="Every portal with a complete current harvest, one "
                                               "line each; exit status 1 when one failed.")] = False,
+    scheduler: SchedulerOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the six families over the current harvest and score it under every indicator system."""
@@ -594,7 +607,9 @@ def assess(
         _one_or_all(portal, all_portals)
         from odq.schedule_cli import assess_all_portals
 
-        return assess_all_portals(_store(db), allow_host or [], options, facts_file, json_output)
+        return assess_all_portals(_store(db), allow_host or [], options, facts_file, json_output, scheduler)
+    if scheduler:
+        _fail("--scheduler runs --all on a cluster; one portal is assessed here")
     facts = _portal_facts(facts_file, portal)
     store = _store(db)
     profile = _current_profile(store, portal)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.assess import Assessment, AssessOptions, assess_harvest
 from checks.facts import Fact
 from checks.results import Results
 from checks.scoring import load_systems, score
-from harvester.http import Http, Politeness
+from harvester.http import Http, Politeness, SharedBudgets
 from harvester.run import HarvestResult, HarvestStopped, StopRequest, run_harvest
 from harvester.store import Store
 from reports.dqv import harvest_quality_graph
@@ -19,38 +18,50 @@ from reports.model import build_report
 from reports.rdf import FORMATS, serialise
 from reports.render import write_report
 
+if TYPE_CHECKING:
+    from odq.executor import Executor
 
-def make_http(profile: dict[str, Any] | None = None, allow_hosts: list[str] | tuple[str, ...] = ()) -> Http:
-    """The client for one portal: its politeness and allow-list from the profile, plus the operator's hosts."""
+
+def make_http(profile: dict[str, Any] | None = None, allow_hosts: list[str] | tuple[str, ...] = (),
+              shared_budgets: SharedBudgets | None = None) -> Http:
+    """The client for one portal: its politeness and allow-list from the profile, plus the operator's hosts.
+
+    `shared_budgets`: a cluster's host budgets (odq.cluster_politeness); None keeps them in this process."""
     profile = profile or {}
-    hosts = [*allow_hosts, *(profile.get("allow_hosts") or [])]
-    return Http(allow_hosts=hosts, politeness=Politeness.from_profile(profile.get("politeness")))
+    return Http(allow_hosts=portal_hosts(profile, allow_hosts), politeness=Politeness.from_profile(
+        profile.get("politeness")), shared_budgets=shared_budgets)
+
+
+def portal_hosts(profile: dict[str, Any], allow_hosts: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The hosts the guard lets through for this portal: the operator's, then the profile's."""
+    return [*allow_hosts, *(profile.get("allow_hosts") or [])]
 
 
 def harvest_many(
     profiles: list[dict[str, Any]], store: Store, allow_hosts: list[str] | tuple[str, ...] = (), workers: int = 4,
     incremental: bool = False, accept_empty: bool = False, stop: StopRequest | None = None,
+    executor: Executor | None = None,
 ) -> list[HarvestResult | Exception]:
-    """Harvest several portals at once; each has its own client, so each keeps its own politeness budget.
+    """Harvest several portals at once; each has its own client, so each keeps its own politeness budget
+    (on a cluster, `executor` a DaskExecutor, a host's budget is the cluster's).
 
     A portal another process is harvesting comes back as its HarvestLocked; `stop` (set by a signal handler)
     ends every running harvest as interrupted at its next record."""
+    from odq.executor import HarvestJob, LocalExecutor, harvest_job
 
-    def one(profile: dict[str, Any]) -> HarvestResult | Exception:
-        return harvest_portal(profile, store, allow_hosts, incremental=incremental, accept_empty=accept_empty,
-                              stop=stop)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="odq-harvest") as pool:
-        return list(pool.map(one, profiles))
+    executor = executor or LocalExecutor(store, workers)
+    jobs = [HarvestJob(profile, tuple(allow_hosts), incremental, accept_empty) for profile in profiles]
+    return executor.map(harvest_job, jobs, [profile["id"] for profile in profiles], stop=stop)
 
 
 def harvest_portal(
     profile: dict[str, Any], store: Store, allow_hosts: list[str] | tuple[str, ...] = (), *,
     incremental: bool = False, accept_empty: bool = False, stop: StopRequest | None = None,
+    shared_budgets: SharedBudgets | None = None,
 ) -> HarvestResult | Exception:
     """One portal of a run over many (`harvest --due/--all`, `schedule`): its own client; a failure, a refusal
     (HarvestLocked) or a stop (HarvestStopped) comes back as the exception instead of stopping the others."""
-    http = make_http(profile, allow_hosts)
+    http = make_http(profile, allow_hosts, shared_budgets)
     try:
         return run_harvest(profile, store, http, incremental=incremental, accept_empty=accept_empty, stop=stop)
     except (Exception, HarvestStopped) as exc:  # one portal's failure must not stop the others

@@ -141,14 +141,18 @@ def _finish(outcomes: list[Any], what: str, store: Any, json_output: bool) -> No
 
 
 def assess_all_portals(store: Any, allow_hosts: list[str], options: Any, facts_file: Path | None,
-                       json_output: bool) -> None:
-    """`odq assess --all`: every portal with a complete current harvest, one line each."""
+                       json_output: bool, scheduler: str | None = None) -> None:
+    """`odq assess --all`: every portal with a complete current harvest, one line each (on a Dask cluster with
+    `scheduler`)."""
     from checks.facts import load_facts
+    from odq.executor import open_executor
     from odq.steps import assess_all
 
     facts = load_facts(facts_file) if facts_file is not None else None
     emit = (lambda _outcome: None) if json_output else (lambda outcome: _say(outcome.line()))
-    _finish(assess_all(store, emit, allow_hosts, options, facts=facts), "assessed", store, json_output)
+    with open_executor(scheduler, store) as executor:
+        outcomes = assess_all(store, emit, allow_hosts, options, facts=facts, executor=executor)
+    _finish(outcomes, "assessed", store, json_output)
 
 
 def report_all_portals(store: Any, out_dir: Path, lang: str, json_output: bool = False) -> None:

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the steps import their layers when they run, so `odq --help` stays fast
     from checks.assess import AssessOptions
     from checks.facts import Fact, FactSheet
+    from harvester.http import SharedBudgets
     from harvester.run import StopRequest
     from harvester.store import Store
+    from odq.executor import Executor
 
 # A harvest's own statuses, then the steps' verdicts. "skipped": another process holds the portal's harvest lock.
 _FINE = frozenset(("complete", "done", "skipped", "not due"))
@@ -86,12 +88,13 @@ def harvest_step(profile: dict[str, Any], store: Store, allow_hosts: Sequence[st
 
 
 def assess_step(store: Store, profile: dict[str, Any], allow_hosts: Sequence[str] = (),
-                options: AssessOptions | None = None, facts: Sequence[Fact] | None = None) -> Outcome:
+                options: AssessOptions | None = None, facts: Sequence[Fact] | None = None,
+                shared_budgets: SharedBudgets | None = None) -> Outcome:
     """Assess the portal's current harvest and score it under every indicator system, as `odq assess` does."""
     from odq.pipeline import assess_and_score, make_http
 
     portal_id = profile["id"]
-    http = make_http(profile, list(allow_hosts))
+    http = make_http(profile, list(allow_hosts), shared_budgets)
     try:
         assessment, scores = assess_and_score(store, profile, http, options, facts=facts)
     except Exception as exc:  # this portal's failure is its line; the next portal is still assessed
@@ -129,10 +132,29 @@ def current_portals(store: Store) -> list[dict[str, Any]]:
 
 
 def assess_all(store: Store, emit: Emit, allow_hosts: Sequence[str] = (), options: AssessOptions | None = None,
-               facts: FactSheet | None = None) -> list[Outcome]:
-    """Assess every portal with a complete current harvest; `facts` is an evaluator's FactSheet or None."""
-    return _each(current_portals(store), emit, lambda profile: assess_step(
-        store, profile, allow_hosts, options, facts=(facts.for_portal(profile["id"]) or None) if facts else None))
+               facts: FactSheet | None = None, executor: Executor | None = None) -> list[Outcome]:
+    """Assess every portal with a complete current harvest; `facts` is an evaluator's FactSheet or None.
+
+    `executor` (a DaskExecutor) assesses the portals on a cluster, their links and files spread over it too."""
+    portals = current_portals(store)
+
+    def facts_of(profile: dict[str, Any]) -> list[Fact] | None:
+        return (list(facts.for_portal(profile["id"])) or None) if facts else None
+
+    if executor is None:
+        return _each(portals, emit, lambda profile: assess_step(store, profile, allow_hosts, options,
+                                                                 facts=facts_of(profile)))
+    from odq.executor import AssessJob, assess_job
+
+    jobs = [AssessJob(profile, tuple(allow_hosts), options, facts_of(profile)) for profile in portals]
+    names = [profile["id"] for profile in portals]
+    results = executor.map(assess_job, jobs, names, on_result=lambda i, r: emit(_assessed(names[i], r)))
+    return [_assessed(name, result) for name, result in zip(names, results, strict=True)]
+
+
+def _assessed(portal_id: str, result: Outcome | BaseException) -> Outcome:
+    """A job's outcome; a job the cluster lost (its worker died, it was cancelled) is a failed line."""
+    return result if isinstance(result, Outcome) else Outcome(portal_id, "assess", "failed", _reason(result))
 
 
 def report_all(store: Store, out_dir: Path, emit: Emit, lang: str = "zh") -> list[Outcome]:
