@@ -94,7 +94,8 @@ def indicators(graph: Graph, dataset, lenient: bool) -> dict[str, float | None]:
     access_codes = {a.rsplit("/", 1)[-1].upper().replace("-", "_") for a in access_rights}
     contacts = [c for c in graph.objects(dataset, DCAT.contactPoint)
                 if text(graph, c, URIRef(VCARD + "fn")) or list(graph.objects(c, URIRef(VCARD + "hasEmail")))]
-    licences = [text(graph, d, DCTERMS.license) for d in dists]
+    # On the distributions (DCAT-AP), or on the dataset (DCAT 2's dcat:Resource; odq's rendering puts it there).
+    licences = [text(graph, d, DCTERMS.license) for d in [dataset, *dists]]
     return {
         "keyword": float(bool(text(graph, dataset, DCAT.keyword))),
         "theme": float(bool(list(graph.objects(dataset, DCAT.theme)))),
@@ -106,8 +107,7 @@ def indicators(graph: Graph, dataset, lenient: bool) -> dict[str, float | None]:
         "format_vocabulary": best([from_vocabulary(i) for i in range(len(dists))]),
         "non_proprietary": best([bool(c & NON_PROPRIETARY) for c in codes]),
         "machine_readable": best([bool(c & MACHINE_READABLE) for c in codes]),
-        # odq reads a dataset's licence from its distributions (DCAT-AP puts dct:license there); Zurich gives one
-        # on every distribution.
+        # odq reads a dataset's licence from its distributions too; Zurich gives one on every distribution.
         "licence": float(any(licences)),
         "licence_vocabulary": float(any(x in LICENCE_IRIS for ls in licences for x in ls)),
         "access_rights": float(bool(access_rights)),
