@@ -79,6 +79,14 @@ def _has(value: object) -> float:
     return 1.0 if value else 0.0
 
 
+def _date_given(record: DatasetRecord, name: str) -> float:
+    """MQA asks whether dct:issued / dct:modified is given; a value odq could not read as a date ("jeweils
+    Montags") is still given — the adapters keep it as a problem, `modified: … is not a date`."""
+    if getattr(record, name):
+        return 1.0
+    return _has([p for p in record.problems if p.startswith(f"{name}: ")])
+
+
 def _format_iri(d: Distribution) -> bool:
     raw = (d.format_raw or "").strip()
     return raw.startswith(FILE_TYPE) and normalise_format(raw) is not None
@@ -139,8 +147,8 @@ def judges(links: Mapping[str, bool | None]) -> list[tuple[MeasureSpec, PerDatas
         (CONTACT, lambda r: _has(r.contact)),
         (PUBLISHER, lambda r: _has(r.publisher)),
         (BYTE_SIZE, lambda r: share([d.byte_size is not None for d in dists(r)])),
-        (ISSUED, lambda r: _has(r.issued)),
-        (MODIFIED, lambda r: _has(r.modified)),
+        (ISSUED, lambda r: _date_given(r, "issued")),
+        (MODIFIED, lambda r: _date_given(r, "modified")),
     ]
 
 
@@ -189,11 +197,15 @@ def _dcat_ap(conformance: shacl.Conformance, result: FamilyResult) -> None:
     """The share of datasets whose DCAT-AP rendering conforms to the 2.1.1 shapes (what the MQA validated)."""
     failing = conformance.failing()
     grouped = shacl.by_dataset(conformance)
-    paths = Counter(v.path for v in conformance.violations if v.severity == "Violation")
+    violations = [v for v in conformance.violations if v.severity == "Violation"]
+    paths = Counter(v.path for v in violations)
+    shapes = Counter(v.shape for v in violations)
     total = conformance.datasets
     result.value(DCAT_AP, 1 - len(failing) / total if total else None, version=conformance.version,
                  datasets=total, failed=len(failing), violations_by_path=dict(paths.most_common(20)),
-                 not_evaluated_offline=list(conformance.not_evaluated),
+                 violations_by_shape=dict(shapes.most_common(40)),
+                 not_evaluated_offline=[{"shapes": name, "reason": shacl.not_offline_reason(name)}
+                                        for name in conformance.not_evaluated],
                  rendering="odq's DCAT-AP rendering of each record")
     for native_id in sorted(failing)[:MAX_FINDINGS_PER_MEASURE]:
         said = [f"{v.path}: {v.message}" for v in grouped[native_id] if v.severity == "Violation"]

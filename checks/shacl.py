@@ -32,6 +32,22 @@ SHAPE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # ranges.ttl extends property shapes that only the modular html/ release defines: not loadable on its own.
     "3.0.1": (("3.0.1/dcat-ap-SHACL.ttl",), ("3.0.1/ranges.ttl",)),
 }
+# Why each shape set left out cannot be evaluated offline, as the report says it.
+NOT_OFFLINE_REASONS = {
+    "mdr-vocabularies.shape.ttl": "needs the EU controlled vocabularies (MDR) loaded as data",
+    "mdr_imports.ttl": "imports the EU controlled vocabularies from the web (owl:imports)",
+    "imports.ttl": "imports the DCAT, DCT, FOAF, vCard… ontologies from the web (owl:imports)",
+    "ranges.ttl": "the class-range shapes: they need the imported ontologies' class hierarchy and the EU "
+                  "vocabularies, and extend property shapes only the modular release defines",
+}
+
+
+def not_offline_reason(name: str) -> str:
+    """The reason a shape file is not evaluated offline."""
+    for suffix, reason in NOT_OFFLINE_REASONS.items():
+        if name.endswith(suffix):
+            return reason
+    return "needs data that offline validation cannot have"
 
 
 class ShapesMissing(LookupError):
@@ -44,6 +60,7 @@ class Violation:
     path: str  # the property the shape constrains, compacted (dct:title)
     message: str
     severity: str  # Violation | Warning | Info
+    shape: str = ""  # the shape that failed: its IRI, or its path and constraint when the shape is a blank node
 
 
 @dataclass(slots=True)
@@ -109,13 +126,25 @@ def validate_records(records: Iterable[DatasetRecord], folder: Path, version: st
         path = report.value(node, SH.resultPath)
         message = report.value(node, SH.resultMessage)
         severity = report.value(node, SH.resultSeverity)
+        shown_path = data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else str(path or "")
         result.violations.append(Violation(
             native_id=_dataset_of(data, report.value(node, SH.focusNode), native_ids),
-            path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else str(path or ""),
+            path=shown_path,
             message=str(message) if isinstance(message, Literal) else "",
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            shape=shape_key(report, node, shown_path),
         ))
     return result
+
+
+def shape_key(report: Graph, result: object, path: str) -> str:
+    """A name for the shape a result comes from: the shapes' own IRI when named (most 2.1.1 property shapes are
+    blank nodes), else the constrained path and the constraint, e.g. "dct:description MinCount"."""
+    shape = report.value(result, SH.sourceShape)
+    if isinstance(shape, URIRef):
+        return str(shape)
+    component = str(report.value(result, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
+    return f"{path or '(node)'} {component.removesuffix('ConstraintComponent')}".strip()
 
 
 def by_dataset(conformance: Conformance) -> dict[str | None, list[Violation]]:

@@ -49,6 +49,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_category": "平台分类", "reason_fallback_category": "平台分类（兜底）",
         "reason_fallback_title": "标题含（兜底）", "reason_fallback_keyword": "关键词含（兜底）",
         "lenses": "三种评估视角", "band": "总分与等级",
+        "shacl_rendering": "DCAT-AP 合规按评估工具对每条记录生成的 DCAT-AP 描述校验（pySHACL，离线）。",
+        "shacl_offline": "DCAT-AP %s 中以下约束集无法离线校验，未计入：",
         "lenses_note": "同一组测量值分别按 CSTC 指标体系、欧盟 MQA 维度和 Open Data Portal Watch 指标计算。",
         "unmapped_keys": "未读取的原始字段", "raw_key": "原始字段", "key_section": "位置",
         "share_of_records": "数据集占比",
@@ -92,6 +94,9 @@ LABELS: dict[str, dict[str, str]] = {
         "department", "reason_category": "portal category", "reason_fallback_category": "portal category (fallback)",
         "reason_fallback_title": "title has (fallback)", "reason_fallback_keyword": "keyword (fallback)",
         "lenses": "One portal, three lenses", "band": "Total and band",
+        "shacl_rendering": "DCAT-AP compliance is checked on odq's DCAT-AP rendering of each record "
+                           "(pySHACL, offline).",
+        "shacl_offline": "Shape sets of DCAT-AP %s that cannot be evaluated offline, left out:",
         "lenses_note": "The same measures, scored by the CSTC indicator systems, the EU MQA's dimensions and Open "
         "Data Portal Watch's metrics.",
         "unmapped_keys": "Raw keys not read", "raw_key": "Raw key", "key_section": "Where",
