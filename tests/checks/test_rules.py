@@ -14,9 +14,10 @@ import yaml
 
 from checks import fields, formats, frequency, usage
 from checks.catalogue import Catalogue
-from checks.rules import DEFAULT_RULES, default_rules, load_rules
+from checks.rules import default_rules, load_rules
 from harvester.profiles import ProfileError
 
+SHIPPED_RULES = Path(__file__).resolve().parents[2] / "profiles" / "rules" / "odq-default.yaml"
 HARVESTED = datetime(2024, 3, 1)
 
 
@@ -212,7 +213,7 @@ def test_later_override_files_win_and_the_default_stays_odqs(tmp_path):
 # ---------------------------------------------------------------- a bad rules file: file, key, expectation
 
 
-def load_error(path: Path, default: Path = DEFAULT_RULES) -> str:
+def load_error(path: Path, default: Path = SHIPPED_RULES) -> str:
     with pytest.raises(ProfileError) as excinfo:
         load_rules([path], default=default) if path != default else load_rules(default=default)
     return str(excinfo.value)
@@ -261,7 +262,7 @@ def test_an_override_without_a_reason_is_refused(tmp_path):
 
 
 def test_a_default_profile_must_give_every_parameter_with_its_provenance(tmp_path):
-    data = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    data = yaml.safe_load(SHIPPED_RULES.read_text(encoding="utf-8"))
     del data["parameters"]["frequency"]["stale_days"]
     del data["parameters"]["usage"]["reply_days"]["source"]
     path = tmp_path / "incomplete-default.yaml"

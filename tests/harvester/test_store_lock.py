@@ -7,6 +7,7 @@ import gzip
 import itertools
 import multiprocessing as mp
 import os
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import update
 from harvester.http import Http
 from harvester.records import DatasetRecord, Distribution
 from harvester.run import HarvestLocked, run_harvest
-from harvester.store import HOST, HarvestLockRow, HarvestRow, RecordRow, Store, utcnow
+from harvester.store import HarvestLockRow, HarvestRow, RecordRow, Store, utcnow
 from odq.replay import load_jsonl_envelopes
 from tests.conftest import ckan_profile, real_fixture
 from tests.databases import BACKENDS, fresh_database
@@ -45,7 +46,7 @@ def test_one_lock_per_portal(url):
     store = Store(url)
     assert store.acquire_harvest_lock("kyoto", "first") is None
     holder = store.acquire_harvest_lock("kyoto", "second")
-    assert holder is not None and holder.owner == "first" and holder.pid == os.getpid() and holder.host == HOST
+    assert holder is not None and holder.owner == "first" and holder.pid == os.getpid() and holder.host == socket.gethostname()
     assert store.acquire_harvest_lock("osaka", "second") is None  # another portal is free
     store.release_harvest_lock("kyoto", "second")  # not the holder: nothing happens
     assert store.acquire_harvest_lock("kyoto", "third").owner == "first"

@@ -14,7 +14,7 @@ from harvester.dcat_ap import CatalogueInfo, catalogue_graph, harvest_graph
 from harvester.records import Category, DatasetRecord, Distribution
 from harvester.run import run_harvest
 from odq.demo.catalogue import build_demo_portal
-from odq.demo.run import DEMO_PORTAL_ID, demo_profile
+from odq.demo.run import demo_profile
 from odq.pipeline import make_http
 from odq.replay import ReplayCatalogue, ReplayServer
 from reports.rdf import serialise
@@ -68,8 +68,8 @@ def comparable(record: DatasetRecord) -> dict:
 
 @pytest.mark.parametrize("fmt,content_type", [("turtle", "text/turtle"), ("json-ld", "application/ld+json")])
 def test_odqs_dcat_adapter_reads_the_export_back_to_the_same_records(demo_store, store, fmt, content_type):
-    original = {r.native_id: r for r in demo_store.records(demo_store.current_harvest(DEMO_PORTAL_ID).id)}
-    body = serialise(harvest_graph(demo_store, DEMO_PORTAL_ID), fmt)
+    original = {r.native_id: r for r in demo_store.records(demo_store.current_harvest(DEMO).id)}
+    body = serialise(harvest_graph(demo_store, DEMO), fmt)
     back = read_back(body, content_type, store)
     assert set(back) == set(original) and len(back) == 320
     for native_id, record in original.items():
@@ -77,7 +77,7 @@ def test_odqs_dcat_adapter_reads_the_export_back_to_the_same_records(demo_store,
 
 
 def test_controlled_values_are_eu_vocabulary_iris_and_every_distribution_has_an_access_url(demo_store):
-    graph = harvest_graph(demo_store, DEMO_PORTAL_ID)
+    graph = harvest_graph(demo_store, DEMO)
     formats = {str(o) for o in graph.objects(None, DCTERMS["format"]) if isinstance(o, URIRef)}
     assert "http://publications.europa.eu/resource/authority/file-type/CSV" in formats
     frequencies = {str(o) for o in graph.objects(None, DCTERMS.accrualPeriodicity) if isinstance(o, URIRef)}
@@ -119,6 +119,7 @@ def _served(fixture: tuple[str, ...], path: str, content_type: str, software: st
     return ReplayCatalogue(packages=[], routes=routes), (software, path, options)
 
 
+DEMO = "demo-yunjiang"  # the demo portal's id, as `odq demo` prints it
 FAMILIES = {  # one real fixture per adapter family, served on loopback
     "ckan": lambda: _tokyo_sample(""),
     "dcat": lambda: _served(("dcat_ap_ch_data.stadt-zuerich.ch", "dcatap-ch_catalog.ttl"), "/catalog.ttl",
