@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -95,12 +95,18 @@ def clean_value(value: Any) -> Any:
     return str(value)
 
 
-def value_text(value: Any, unknown: str = UNKNOWN_EN) -> str:
-    """A value as text in a message: a list joined, a missing value said as unknown."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return unknown
+# Texts that say nothing was there: pandas' missing values read back as text, and blanks.
+MISSING_TEXTS = frozenset({"", "nan", "NaN", "None", "none", "<NA>", "NaT", "?"})
+
+
+def value_text(value: Any, unknown: str = UNKNOWN_EN, none: str = "none", separator: str = ", ",
+               say: Callable[[str], str] | None = None) -> str:
+    """A value as text in a message: a list joined (empty: `none`), a missing value said as `unknown`, and each
+    present value passed through `say` (a report's vocabulary) when one is given."""
     if isinstance(value, list):
-        return ", ".join(value_text(v, unknown) for v in value) if value else "none"
+        return separator.join(value_text(v, unknown, none, separator, say) for v in value) if value else none
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() in MISSING_TEXTS:
+        return unknown
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        value = int(value)
+    return say(str(value)) if say else str(value)

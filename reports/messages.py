@@ -6,7 +6,6 @@ that say which pieces are portal-supplied, so the HTML can mark them (class "raw
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections.abc import Callable, Mapping
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from checks.findings import FindingType
+from checks.findings import FindingType, value_text
 from reports.openness_messages import stars_reason
 
 LANGS = ("zh", "en")
@@ -184,7 +183,6 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
     "unreadable": ("无法读取", "unreadable"), "compression-error": ("压缩包错误", "compression error"),
 }
 _MISSING_TOKEN = re.compile(r"(?<![\w<])(?:nan|NaN|NaT|<NA>)(?![\w>])")  # pandas' missing values in a message
-_UNKNOWN_VALUES = {"", "nan", "NaN", "None", "none", "<NA>", "NaT", "?"}
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -375,16 +373,8 @@ VOCABULARIES: dict[str, Translate] = {
 
 
 def _value_text(value: Any, lang: str, translate: Translate | None) -> str:
-    if isinstance(value, list):
-        if not value:
-            return label("none", lang)
-        return ("、" if lang == "zh" else ", ").join(_value_text(v, lang, translate) for v in value)
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() in _UNKNOWN_VALUES:
-        return label("unknown", lang)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
-    return translate(text, lang) if translate else text
+    say = (lambda text: translate(text, lang)) if translate else None
+    return value_text(value, label("unknown", lang), label("none", lang), "、" if lang == "zh" else ", ", say)
 
 
 def _typed_parts(kind: FindingType, values: Mapping[str, Any], lang: str) -> list[Part]:

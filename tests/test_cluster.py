@@ -12,6 +12,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import distributed  # a core dependency (dask[distributed]): missing, the test fails rather than skips
 import pytest
 from typer.testing import CliRunner
 
@@ -26,8 +27,6 @@ from odq.pipeline import harvest_many
 from odq.replay import ReplayServer, catalogue_from_packages, load_jsonl_envelopes
 from tests.conftest import ckan_profile, real_fixture
 from tests.databases import fresh_database
-
-distributed = pytest.importorskip("distributed")
 
 SIZES = (60, 90, 120)  # Tokyo packages per replayed portal
 ASSESS = ("--allow-host", "127.0.0.1", "--file-sample", "3")
@@ -172,23 +171,24 @@ def budgets(cluster):
         yield client, cluster_budgets(client)
 
 
-def _check_spread(client, budgets, server: CountingServer, politeness: Politeness, n: int, batch: int):
-    fetcher = ClusterFetcher(FetchSettings(("127.0.0.1",), politeness, budgets, threads=4), batch=batch)
-    urls = [f"{server.base}/file/{i}.csv" for i in range(n)]
-    with distributed.get_task_stream(client) as stream:
-        results = fetcher.check_links(urls)  # outside a task: on the default client, the fixture's
+def _check_spread(client, budgets, delay: float, politeness: Politeness, n: int, batch: int):
+    """Check n links of one counting host from the cluster's workers; the results, the workers and the server."""
+    server = CountingServer(delay=delay)
+    try:
+        fetcher = ClusterFetcher(FetchSettings(("127.0.0.1",), politeness, budgets, threads=4), batch=batch)
+        urls = [f"{server.base}/file/{i}.csv" for i in range(n)]
+        with distributed.get_task_stream(client) as stream:
+            results = fetcher.check_links(urls)  # outside a task: on the default client, the fixture's
+    finally:
+        server.close()
     workers = {row["worker"] for row in stream.data if str(row["key"]).startswith("odq-links")}
-    return results, workers
+    return results, workers, server
 
 
 def test_a_hosts_concurrency_budget_holds_across_workers(budgets):
     client, shared = budgets
-    server = CountingServer(delay=0.05)
-    try:
-        results, workers = _check_spread(client, shared, server, Politeness(requests_per_second=1000, concurrency=2),
-                                         n=120, batch=15)
-    finally:
-        server.close()
+    results, workers, server = _check_spread(client, shared, 0.05, Politeness(requests_per_second=1000, concurrency=2),
+                                             n=120, batch=15)
     assert [r["verdict"] for r in results] == ["alive"] * 120
     assert len(server.arrivals) == 120
     assert len(workers) == 2  # both workers checked links of the host at the same time...
@@ -198,12 +198,8 @@ def test_a_hosts_concurrency_budget_holds_across_workers(budgets):
 
 def test_a_hosts_rate_budget_holds_across_workers(budgets):
     client, shared = budgets
-    server = CountingServer(delay=0.0)
-    try:
-        results, workers = _check_spread(client, shared, server, Politeness(requests_per_second=20, concurrency=8),
-                                         n=60, batch=10)
-    finally:
-        server.close()
+    results, workers, server = _check_spread(client, shared, 0.0, Politeness(requests_per_second=20, concurrency=8),
+                                             n=60, batch=10)
     assert len(results) == len(server.arrivals) == 60
     assert len(workers) == 2
     # 20 requests/s for the host, whichever worker sends them; two workers on their own budgets would send 40/s.
